@@ -1,0 +1,88 @@
+"""Workflows the real-cluster tests run; imported by the test and by the cluster subprocess."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from tests.workflows.flows import Number, add_one, approve, double
+from workflows.engine import StepContext, Workflow, step
+
+
+class Nap(BaseModel):
+    seconds: float
+
+
+class Stamp(BaseModel):
+    pid: int
+    started: float
+    ended: float
+
+
+def _nap(ctx: StepContext[Nap]) -> Stamp:
+    started = time.time()
+    time.sleep(ctx.input.seconds)
+    return Stamp(pid=os.getpid(), started=started, ended=time.time())
+
+
+branch_a = step(_nap, id="branch_a", input=Nap, output=Stamp)
+branch_b = step(_nap, id="branch_b", input=Nap, output=Stamp)
+branch_c = step(_nap, id="branch_c", input=Nap, output=Stamp)
+
+parallel_naps = (
+    Workflow("cluster-parallel", input=Nap).parallel([branch_a, branch_b, branch_c]).commit()
+)
+
+
+class Marker(BaseModel):
+    path: str
+
+
+@step(input=Marker, output=Marker, timeout=2)
+def fragile(ctx: StepContext[Marker]) -> Marker:
+    """The first attempt announces its pid and hangs, so the test can kill its worker.
+
+    The pid is written beside the marker and renamed onto it, so the test never
+    sees the marker before the pid is in it.
+    """
+    marker = Path(ctx.input.path)
+    if ctx.attempt == 1:
+        draft = marker.with_suffix(".writing")
+        draft.write_text(str(os.getpid()))
+        draft.rename(marker)
+        time.sleep(60)
+    return ctx.input
+
+
+@step(input=Marker, output=Marker)
+def after_fragile(ctx: StepContext[Marker]) -> Marker:
+    return ctx.input
+
+
+crash = Workflow("cluster-crash", input=Marker).then(fragile).then(after_fragile).commit()
+
+review = (
+    Workflow("cluster-review", input=Number, output=Number)
+    .then(add_one)
+    .then(approve)
+    .then(double)
+    .commit()
+)
+
+
+class Tick(BaseModel):
+    n: int = 0
+
+
+def _tick(ctx: StepContext[Tick]) -> Tick:
+    time.sleep(0.25)
+    return Tick(n=ctx.input.n + 1)
+
+
+live_chain = Workflow("cluster-live-chain", input=Tick, output=Tick)
+for _index in range(8):
+    live_chain.then(step(_tick, id=f"tick{_index}", input=Tick, output=Tick))
+live_chain.commit()

@@ -1,0 +1,441 @@
+"""The run API: the only way views, commands, admin actions and programs change runs.
+
+Each function is one transaction under the run's lock; each refusal is a
+:mod:`workflows.engine.errors` exception whose message says what to do.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+
+from workflows.engine import registry, schemas
+from workflows.engine.definition import StepNode, Workflow
+from workflows.engine.errors import (
+    AmbiguousResume,
+    Conflict,
+    InvalidInput,
+    InvalidResumeData,
+    RunNotActive,
+    RunNotFound,
+    SchemaMismatch,
+    StaleSuspension,
+    StepNotRetryable,
+    StepNotSuspended,
+    WorkflowError,
+)
+from workflows.engine.forking import fork
+from workflows.engine.runtime import Transition, lock_run
+from workflows.engine.snapshots import export_snapshot, snapshot  # noqa: F401 - part of the run API
+from workflows.models import (
+    EventType,
+    ExecutionStatus,
+    RunEvent,
+    RunStatus,
+    StepExecution,
+    Suspension,
+    SuspensionStatus,
+    WorkflowRun,
+)
+
+PathLike = str | Sequence[str]
+
+
+def as_path(path: PathLike) -> list[str]:
+    if isinstance(path, str):
+        return [part for part in path.split(".") if part]
+    return [str(part) for part in path]
+
+
+def _workflow(workflow: Workflow | str) -> Workflow:
+    return registry.get(workflow) if isinstance(workflow, str) else workflow
+
+
+def get_run(run_id: Any) -> WorkflowRun:
+    try:
+        return WorkflowRun.objects.get(pk=run_id)
+    except (WorkflowRun.DoesNotExist, ValidationError, ValueError, TypeError):
+        # a malformed id is as unknown as a missing one
+        raise RunNotFound(f"no run with id {run_id!r}", run_id=str(run_id)) from None
+
+
+def list_runs(
+    *, workflow_id: str | None = None, status: str | Sequence[str] | None = None
+) -> QuerySet[WorkflowRun]:
+    runs = WorkflowRun.objects.all()
+    if workflow_id:
+        runs = runs.filter(workflow_id=workflow_id)
+    if status:
+        runs = runs.filter(status__in=[status] if isinstance(status, str) else list(status))
+    return runs
+
+
+def start_run(
+    workflow: Workflow | str,
+    input: Any = None,
+    *,
+    actor: Any = None,
+    idempotency_key: str | None = None,
+    state: dict[str, Any] | None = None,
+) -> WorkflowRun:
+    """Validate the input and start a run in the background; returns at once.
+
+    With an ``idempotency_key``, starting the same workflow twice with the same
+    key returns the first run instead of starting another.
+    """
+    definition = _workflow(workflow)
+    try:
+        typed = schemas.validate(
+            definition.input, input if input is not None else {}, what="the run input"
+        )
+    except SchemaMismatch as exc:
+        raise InvalidInput(f"input for workflow {definition.id!r}", exc.errors) from None
+    if idempotency_key:
+        existing = WorkflowRun.objects.filter(
+            workflow_id=definition.id, idempotency_key=idempotency_key
+        ).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            run = WorkflowRun.objects.create(
+                workflow_id=definition.id,
+                definition_version=definition.version,
+                graph=definition.graph(),
+                status=RunStatus.RUNNING,
+                input=schemas.dump(definition.input, typed),
+                state=state or {},
+                idempotency_key=idempotency_key,
+                created_by=actor if getattr(actor, "pk", None) else None,
+            )
+            transition = Transition(run, definition, actor=_user(actor))
+            transition.event(
+                EventType.RUN_STARTED,
+                data={"input": run.input, "definition_version": run.definition_version},
+            )
+            transition.start_root()
+            transition.close()
+    except IntegrityError:
+        if idempotency_key:
+            return WorkflowRun.objects.get(
+                workflow_id=definition.id, idempotency_key=idempotency_key
+            )
+        raise
+    return run
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "pk", None) else None
+
+
+def suspended_steps(run: WorkflowRun) -> list[StepExecution]:
+    return list(
+        StepExecution.objects.filter(run=run, status=ExecutionStatus.SUSPENDED).order_by("id")
+    )
+
+
+def _find_suspended(
+    run: WorkflowRun,
+    *,
+    path: PathLike | None,
+    label: str | None,
+    foreach_index: int | None,
+) -> StepExecution:
+    waiting = suspended_steps(run)
+    available = [row.path_key + _index_suffix(row) for row in waiting]
+    if label:
+        labelled = set(
+            Suspension.objects.filter(
+                run=run, label=label, status=SuspensionStatus.OPEN
+            ).values_list("execution_id", flat=True)
+        )
+        waiting = [row for row in waiting if row.pk in labelled]
+        if not waiting:
+            raise StepNotSuspended(
+                f"no step of this run is waiting under the label {label!r}",
+                suspended=available,
+            )
+    if path is not None:
+        key = ".".join(as_path(path))
+        waiting = [row for row in waiting if row.path_key == key]
+    if foreach_index is not None:
+        waiting = [row for row in waiting if row.item_index == foreach_index]
+    if not waiting:
+        what = ".".join(as_path(path)) if path is not None else "any step"
+        raise StepNotSuspended(
+            f"{what} is not waiting for input"
+            + (f" (item {foreach_index})" if foreach_index is not None else "")
+            + f"; steps waiting now: {', '.join(available) or 'none'}",
+            suspended=available,
+        )
+    if len(waiting) > 1:
+        choices = ", ".join(row.path_key + _index_suffix(row) for row in waiting)
+        raise AmbiguousResume(
+            f"several steps are waiting ({choices}); say which one with a path, "
+            "a label or a foreach index",
+            suspended=available,
+        )
+    return waiting[0]
+
+
+def _index_suffix(row: StepExecution) -> str:
+    return f"[{row.item_index}]" if row.item_index is not None else ""
+
+
+def resume_run(
+    run_id: Any,
+    resume_data: Any = None,
+    *,
+    path: PathLike | None = None,
+    label: str | None = None,
+    foreach_index: int | None = None,
+    suspension_id: Any = None,
+    fingerprint: str | None = None,
+    actor: Any = None,
+) -> Suspension:
+    """Answer a waiting step. The step runs again with its original input and this data.
+
+    Refused, with the run untouched: data that does not match the step's resume
+    schema (lists the fields); a step that is not waiting; an answer naming a
+    suspension that is no longer the open one (someone else answered first).
+    """
+    with transaction.atomic():
+        run = lock_run(get_run(run_id).pk)
+        if run.is_terminal:
+            raise RunNotActive(
+                f"the run is {run.status}; nothing can be resumed", status=run.status
+            )
+        row = _find_suspended(run, path=path, label=label, foreach_index=foreach_index)
+        suspension = (
+            Suspension.objects.filter(execution=row, status=SuspensionStatus.OPEN)
+            .order_by("-created_at")
+            .first()
+        )
+        if suspension is None:
+            raise StepNotSuspended(f"{row.path_key} has no open question to answer")
+        if suspension_id is not None and str(suspension_id) != str(suspension.id):
+            raise StaleSuspension(
+                f"that question for {row.path_key} was already answered or replaced; "
+                "reload to see the current one",
+                current_suspension_id=str(suspension.id),
+            )
+        if fingerprint is not None and fingerprint != suspension.fingerprint:
+            raise StaleSuspension(
+                f"{row.path_key} now shows different content than the one answered; "
+                "reload to see the current one",
+                current_suspension_id=str(suspension.id),
+            )
+        transition = Transition(run, actor=_user(actor))
+        node = transition.node_of(row)
+        assert isinstance(node, StepNode)
+        try:
+            typed = schemas.validate(
+                node.step.resume, resume_data, what=f"resume data for {row.path_key}"
+            )
+        except SchemaMismatch as exc:
+            raise InvalidResumeData(f"resume data for {row.path_key}", exc.errors) from None
+        data = schemas.dump(node.step.resume, typed)
+        now = transition.now
+        suspension.status = SuspensionStatus.RESUMED
+        suspension.resumed_at = now
+        suspension.resumed_by = _user(actor)
+        suspension.resume_data = data
+        suspension.save()
+        row.resume_data = data
+        row.resumed_at = now
+        row.resumed_by = _user(actor)
+        row.bookkeeping = {**row.bookkeeping, "failures": 0}
+        transition.remember(row)
+        transition.event(
+            EventType.STEP_RESUMED,
+            execution=row,
+            data={
+                "resume_data": data,
+                "suspension_id": str(suspension.id),
+                "iteration": row.iteration,
+                "item_index": row.item_index,
+            },
+        )
+        transition.make_ready(row)
+        transition.close()
+        return suspension
+
+
+def cancel_run(run_id: Any, *, actor: Any = None, reason: str = "") -> WorkflowRun:
+    """Stop a run: nothing pending starts, running steps see ``ctx.is_canceled()``."""
+    with transaction.atomic():
+        run = lock_run(get_run(run_id).pk)
+        if run.is_terminal:
+            raise RunNotActive(
+                f"the run already ended ({run.status}); there is nothing to cancel",
+                status=run.status,
+            )
+        transition = Transition(run, actor=_user(actor))
+        transition.end_open_work(ExecutionStatus.CANCELED)
+        run.status = RunStatus.CANCELED
+        run.finished_at = transition.now
+        transition.event(EventType.RUN_CANCELED, data={"reason": reason})
+        transition.close()
+        return run
+
+
+def retry_step(run_id: Any, path: PathLike | None = None, *, actor: Any = None) -> StepExecution:
+    """Run a failed step again (and reopen the constructs its failure closed)."""
+    with transaction.atomic():
+        run = lock_run(get_run(run_id).pk)
+        failed = StepExecution.objects.filter(
+            run=run, status=ExecutionStatus.FAILED, kind__in=("step", "map")
+        )
+        if path is not None:
+            failed = failed.filter(path_key=".".join(as_path(path)))
+        row = failed.order_by("-id").first()
+        if row is None:
+            raise StepNotRetryable(
+                "no failed step "
+                + (f"at {'.'.join(as_path(path))} " if path else "")
+                + "to retry in this run"
+            )
+        if run.status == RunStatus.CANCELED or (run.is_terminal and run.status != RunStatus.FAILED):
+            raise RunNotActive(
+                f"the run is {run.status}; only failed or active runs can be retried"
+            )
+        transition = Transition(run, actor=_user(actor))
+        _reopen_ancestors(transition, row)
+        row.error = None
+        row.finished_at = None
+        row.bookkeeping = {**row.bookkeeping, "failures": 0, "lease_losses": 0}
+        transition.remember(row)
+        if run.status == RunStatus.FAILED:
+            run.status = RunStatus.RUNNING
+            run.error = None
+            run.finished_at = None
+            transition.event(EventType.RUN_RETRIED, data={"path": row.path})
+        transition.event(
+            EventType.STEP_RETRYING,
+            execution=row,
+            data={"reason": "manual", "attempt": row.attempts},
+        )
+        transition.make_ready(row)
+        transition.close()
+        return row
+
+
+def _reopen_ancestors(transition: Transition, row: StepExecution) -> None:
+    parent_id = row.parent_id
+    while parent_id is not None:
+        parent = transition.row(parent_id)
+        if parent.status != ExecutionStatus.FAILED:
+            break
+        parent.status = ExecutionStatus.RUNNING
+        parent.error = None
+        parent.finished_at = None
+        if parent.kind == "foreach":
+            book = parent.bookkeeping
+            book["settled"] -= 1
+            book["failed"] = (
+                StepExecution.objects.filter(parent=parent, status=ExecutionStatus.FAILED)
+                .exclude(pk=row.pk)
+                .exists()
+            )
+        parent.save()
+        row, parent_id = parent, parent.parent_id
+
+
+APPLICATION_EVENTS = frozenset({EventType.DECISION_RECORDED, EventType.DRAFT_EDITED})
+
+
+def record_event(
+    run_id: Any,
+    type: str,
+    *,
+    data: dict[str, Any],
+    path: PathLike | None = None,
+    actor: Any = None,
+) -> RunEvent:
+    """Append an application's own event (a decision, an edit) to a run's log, in order.
+
+    Written under the run lock like every engine event, so watchers get it in id
+    order; called inside the caller's transaction, it commits with the change it
+    describes (e.g. the resume a decision caused) or not at all.
+    """
+    if type not in APPLICATION_EVENTS:
+        allowed = ", ".join(sorted(APPLICATION_EVENTS))
+        raise WorkflowError(f"'{type}' is not an application event (use one of: {allowed})")
+    with transaction.atomic():
+        run = lock_run(get_run(run_id).pk)
+        transition = Transition(run, actor=_user(actor))
+        key = ".".join(as_path(path)) if path is not None else ""
+        transition.event(type, path_key=key, data=data)
+        transition.close(status_may_change=False)
+        return transition.events[-1]
+
+
+def events(run_id: Any, *, after: int = 0, limit: int = 500) -> list[RunEvent]:
+    return list(
+        RunEvent.objects.filter(run_id=run_id, id__gt=after)
+        .select_related("actor")
+        .order_by("id")[:limit]
+    )
+
+
+def watch(
+    run_id: Any, *, after: int = 0, poll: float = 0.2, timeout: float | None = None
+) -> Iterator[RunEvent]:
+    """Yield every event of a run after ``after``, live, until it ends (or ``timeout``)."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    cursor = after
+    while True:
+        batch = events(run_id, after=cursor)
+        for event in batch:
+            cursor = event.id
+            yield event
+        if not batch:
+            status = WorkflowRun.objects.filter(pk=run_id).values_list("status", flat=True).first()
+            if status is None or status in RunStatus.terminal():
+                if not events(run_id, after=cursor, limit=1):
+                    return
+                continue
+            if deadline is not None and time.monotonic() >= deadline:
+                return
+            time.sleep(poll)
+
+
+def wait(run_id: Any, *, timeout: float = 30.0, until: Sequence[str] | None = None) -> WorkflowRun:
+    """Block until the run reaches one of ``until`` (default: suspended or terminal)."""
+    wanted = set(until or (RunStatus.SUSPENDED, *RunStatus.terminal()))
+    deadline = time.monotonic() + timeout
+    while True:
+        run = get_run(run_id)
+        if run.status in wanted:
+            return run
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"run {run_id} is still {run.status} after {timeout}s")
+        time.sleep(0.05)
+
+
+def fork_run(
+    run_id: Any,
+    path: PathLike,
+    *,
+    input: Any = None,
+    resume_data: Any = None,
+    actor: Any = None,
+) -> WorkflowRun:
+    """Re-run a run from one step as a new run; the original's history is untouched.
+
+    Steps before ``path`` are copied with their outputs; the step at ``path``
+    starts again with ``input`` (default: the input it had) and, when given,
+    ``resume_data`` as if a person had just answered it.
+    """
+    original = get_run(run_id)
+    if original.status not in RunStatus.terminal() and original.status != RunStatus.SUSPENDED:
+        raise Conflict(
+            f"the run is {original.status}; fork a finished, failed or suspended run",
+            status=original.status,
+        )
+    return fork(original, as_path(path), input=input, resume_data=resume_data, actor=_user(actor))

@@ -1,0 +1,39 @@
+"""Committed workflows, found by id.
+
+``Workflow.commit()`` registers; a later commit under the same id replaces the
+earlier one (a deploy or a code reload), which is why runs record the version
+they started on.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+from workflows.engine.errors import WorkflowNotFound
+
+if TYPE_CHECKING:
+    from workflows.engine.definition import Workflow
+
+_workflows: dict[str, Workflow] = {}
+
+
+def register(workflow: Workflow) -> None:
+    _workflows[workflow.id] = workflow
+
+
+def get(workflow_id: str) -> Workflow:
+    try:
+        return _workflows[workflow_id]
+    except KeyError:
+        known = ", ".join(sorted(_workflows)) or "none"
+        raise WorkflowNotFound(
+            f"no workflow with id {workflow_id!r} is registered (registered: {known})",
+            workflow=workflow_id,
+        ) from None
+
+
+def load_modules(module_names: list[str]) -> None:
+    """Import the modules that define workflows (``HANDOFF_WORKFLOW_MODULES``)."""
+    for name in module_names:
+        import_module(name)

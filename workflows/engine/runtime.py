@@ -1,0 +1,1021 @@
+"""State transitions of a run: what happens when a node starts, finishes, fails or waits.
+
+Every public function here runs in one transaction that holds the run row's
+lock, so parallel branches finishing together cannot both advance a join, and
+the events of one run are committed in id order. No user code runs here: step
+functions, conditions and map functions run in the worker before the commit.
+
+A run is a tree of :class:`StepExecution` rows. The root row is the workflow
+itself; a construct row (nested workflow, parallel, branch, loop, foreach)
+settles when its children do, and ``Transition.settle`` is the one place that
+decides what comes next.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from workflows.engine import queue, registry, rows, schemas
+from workflows.engine.definition import (
+    BranchNode,
+    ForeachNode,
+    LoopNode,
+    Node,
+    ParallelNode,
+    SleepNode,
+    StepNode,
+    Workflow,
+    WorkflowNode,
+)
+from workflows.engine.errors import SchemaMismatch, WorkflowError
+from workflows.models import (
+    LEAF_KINDS,
+    EventType,
+    ExecutionStatus,
+    RunEvent,
+    RunStatus,
+    StepExecution,
+    Suspension,
+    SuspensionStatus,
+    WorkflowRun,
+)
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_LEASE_SECONDS = 60.0
+EXTRA_RERUNS_AFTER_LEASE_LOSS = 2
+ACTIVE = (ExecutionStatus.PENDING, ExecutionStatus.RUNNING, ExecutionStatus.WAITING)
+OPEN = (*ACTIVE, ExecutionStatus.SUSPENDED)
+
+
+# --- outcomes a worker reports ------------------------------------------------------------
+
+
+@dataclass
+class Completed:
+    value: Any
+    state_patch: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Suspended:
+    payload: Any
+    label: str = ""
+    state_patch: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Bailed:
+    result: Any
+    state_patch: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Failed:
+    error: dict[str, Any]
+    retryable: bool = True
+
+
+@dataclass
+class CanceledOutcome:
+    pass
+
+
+Outcome = Completed | Suspended | Bailed | Failed | CanceledOutcome
+
+
+@dataclass
+class Claim:
+    """An execution this worker now owns, with what it needs to run it outside a transaction.
+
+    ``parent`` is the enclosing sequence's row when this worker just wrote it, so
+    the next commit need not read it again (only a sequence row is reused: its
+    single active child is the one this worker holds).
+    """
+
+    execution: StepExecution
+    run: WorkflowRun
+    token: uuid.UUID
+    parent: StepExecution | None = None
+
+
+class StaleClaim(Exception):
+    """The claim was lost (lease expired, run ended) before the result could be recorded."""
+
+
+def error_from(exc: BaseException) -> dict[str, Any]:
+    data: dict[str, Any] = {"type": type(exc).__name__, "message": str(exc) or type(exc).__name__}
+    if isinstance(exc, WorkflowError):
+        data.update({k: v for k, v in exc.details.items() if k != "message"})
+    else:
+        data["traceback"] = "".join(traceback.format_exception(exc))[-4000:]
+    return data
+
+
+def fingerprint(payload: Any) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def lock_run(run_id: Any) -> WorkflowRun:
+    """Lock the run row; every transition of a run holds this lock until it commits."""
+    return rows.lock_run(run_id)
+
+
+def lease_seconds(node: Node | None) -> float:
+    """How long a claim holds before the ticker assumes its worker is gone."""
+    if isinstance(node, StepNode):
+        return node.step.timeout + float(getattr(settings, "HANDOFF_LEASE_GRACE_SECONDS", 15.0))
+    return SYSTEM_LEASE_SECONDS
+
+
+# --- the transition -----------------------------------------------------------------------
+
+
+class Transition:
+    """Accumulates the effects of one locked change to a run, then writes them in ``close``."""
+
+    def __init__(self, run: WorkflowRun, workflow: Workflow | None = None, *, actor: Any = None):
+        self.run = run
+        self.workflow = workflow or registry.get(run.workflow_id)
+        self.actor = actor
+        self.now = timezone.now()
+        self.events: list[RunEvent] = []
+        self.ready: list[StepExecution] = []
+        self.timers_started = False
+        self.claimed: Claim | None = None
+        self._rows: dict[int, StepExecution] = {}
+        self._unsaved: list[StepExecution] = []
+
+    # -- bookkeeping -------------------------------------------------------------------------
+
+    def event(
+        self,
+        type: str,
+        *,
+        execution: StepExecution | None = None,
+        path_key: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        if path_key is None:
+            path_key = execution.path_key if execution is not None else ""
+        self.events.append(
+            RunEvent(
+                run=self.run,
+                type=type,
+                path_key=path_key,
+                execution=execution,
+                data=data or {},
+                actor=self.actor,
+            )
+        )
+
+    def remember(self, row: StepExecution) -> StepExecution:
+        self._rows[row.pk] = row
+        return row
+
+    def row(self, pk: int) -> StepExecution:
+        if pk not in self._rows:
+            self._rows[pk] = StepExecution.objects.get(pk=pk)
+        return self._rows[pk]
+
+    def node_of(self, row: StepExecution) -> Node | Workflow:
+        if not row.path_key:
+            return self.workflow
+        return self.workflow.resolve(row.path)
+
+    def workflow_of(self, container: StepExecution) -> Workflow:
+        node = self.node_of(container)
+        if isinstance(node, Workflow):
+            return node
+        assert isinstance(node, WorkflowNode)
+        return node.workflow
+
+    def apply_state(self, patch: dict[str, Any], execution: StepExecution) -> None:
+        if not patch:
+            return
+        self.run.state = {**(self.run.state or {}), **patch}
+        self.event(
+            EventType.STATE_CHANGED,
+            execution=execution,
+            data={"state": self.run.state, "changed": sorted(patch)},
+        )
+
+    # -- starting nodes ------------------------------------------------------------------------
+
+    def start_root(self) -> None:
+        root = self._new_row(
+            WorkflowNode(self.workflow.id, self.workflow),
+            parent=None,
+            path=[],
+            input_json=self.run.input,
+        )
+        root.kind = "workflow"
+        root.status = ExecutionStatus.RUNNING
+        root.started_at = self.now
+        root.save()
+        self.remember(root)
+        self.event(EventType.STEP_STARTED, execution=root, data={"kind": "workflow"})
+        self.start(self.workflow.nodes[0], parent=root, input_json=self.run.input, prefix=[])
+
+    def start(
+        self,
+        node: Node,
+        *,
+        parent: StepExecution,
+        input_json: Any,
+        prefix: list[str],
+        iteration: int | None = None,
+        item_index: int | None = None,
+    ) -> StepExecution:
+        row = self._new_row(
+            node,
+            parent=parent,
+            path=[*prefix, node.id],
+            input_json=input_json,
+            iteration=iteration,
+            item_index=item_index,
+        )
+        starter = {
+            "step": self._start_step,
+            "workflow": self._start_nested,
+            "parallel": self._start_parallel,
+            "branch": self._start_evaluated,
+            "map": self._start_evaluated,
+            "dowhile": self._start_loop,
+            "dountil": self._start_loop,
+            "foreach": self._start_foreach,
+            "sleep": self._start_sleep,
+            "sleep_until": self._start_sleep,
+        }[node.kind]
+        starter(row, node)
+        return row
+
+    def _new_row(
+        self,
+        node: Node,
+        *,
+        parent: StepExecution | None,
+        path: list[str],
+        input_json: Any,
+        iteration: int | None = None,
+        item_index: int | None = None,
+    ) -> StepExecution:
+        return StepExecution(
+            run=self.run,
+            parent=parent,
+            kind=node.kind,
+            step_id=node.id,
+            path_key=".".join(path),
+            iteration=iteration if iteration is not None else (parent.iteration if parent else 0),
+            item_index=item_index
+            if item_index is not None
+            else (parent.item_index if parent else None),
+            input=input_json,
+        )
+
+    def _validated_input(self, row: StepExecution, schema: Any) -> bool:
+        """Validate the row's input in place; on mismatch the row fails with the field list."""
+        try:
+            row.input = schemas.dump(
+                schema, schemas.validate(schema, row.input, what=f"input of {row.path_key!r}")
+            )
+        except SchemaMismatch as exc:
+            row.save()
+            self.remember(row)
+            self.fail(row, error_from(exc))
+            return False
+        return True
+
+    def make_ready(self, row: StepExecution) -> None:
+        """Make a row ready. A new row is inserted at ``flush``, already claimed if inline."""
+        row.status = ExecutionStatus.PENDING
+        row.enqueued_at = self.now
+        if row.pk is None:
+            self._unsaved.append(row)
+        else:
+            row.save()
+            self.remember(row)
+        self.ready.append(row)
+
+    def flush(self) -> None:
+        """Insert the rows made ready in this transition; before any query that must see them."""
+        if len(self._unsaved) == 1:
+            self._unsaved[0].save(force_insert=True)  # cheaper than bulk_create for one row
+        elif self._unsaved:
+            StepExecution.objects.bulk_create(self._unsaved)
+        for row in self._unsaved:
+            self.remember(row)
+        self._unsaved = []
+
+    def _open_construct(self, row: StepExecution, **bookkeeping: Any) -> None:
+        row.status = ExecutionStatus.RUNNING
+        row.started_at = self.now
+        row.bookkeeping = bookkeeping
+        row.save()
+        self.remember(row)
+        self.event(
+            EventType.STEP_STARTED,
+            execution=row,
+            data={"kind": row.kind, "iteration": row.iteration, "item_index": row.item_index},
+        )
+
+    def _start_step(self, row: StepExecution, node: Node) -> None:
+        assert isinstance(node, StepNode)
+        if self._validated_input(row, node.step.input):
+            self.make_ready(row)
+
+    def _start_evaluated(self, row: StepExecution, node: Node) -> None:
+        row.phase = "evaluate"
+        self.make_ready(row)
+
+    def _start_nested(self, row: StepExecution, node: Node) -> None:
+        assert isinstance(node, WorkflowNode)
+        if not self._validated_input(row, node.workflow.input):
+            return
+        self._open_construct(row)
+        self.start(node.workflow.nodes[0], parent=row, input_json=row.input, prefix=row.path)
+
+    def _start_parallel(self, row: StepExecution, node: Node) -> None:
+        assert isinstance(node, ParallelNode)
+        self._open_construct(row)
+        for branch in node.branches:
+            self.start(branch, parent=row, input_json=row.input, prefix=row.path[:-1])
+
+    def _start_loop(self, row: StepExecution, node: Node) -> None:
+        assert isinstance(node, LoopNode)
+        self._open_construct(row, iteration=1)
+        self.start(node.body, parent=row, input_json=row.input, prefix=row.path[:-1], iteration=1)
+
+    def _start_foreach(self, row: StepExecution, node: Node) -> None:
+        assert isinstance(node, ForeachNode)
+        if not isinstance(row.input, list):
+            row.save()
+            self.remember(row)
+            self.fail(
+                row,
+                {
+                    "type": "InvalidInput",
+                    "message": f"foreach {node.id!r} needs a list as input, "
+                    f"got {type(row.input).__name__}; reshape the data with .map()",
+                },
+            )
+            return
+        self._open_construct(row, total=len(row.input), next=0, settled=0, failed=False)
+        if not row.input:
+            self.complete(row, [])
+            return
+        for _ in range(min(node.concurrency, len(row.input))):
+            self._start_next_item(row, node)
+
+    def _start_next_item(self, row: StepExecution, node: ForeachNode) -> None:
+        index = row.bookkeeping["next"]
+        row.bookkeeping["next"] = index + 1
+        row.save(update_fields=["bookkeeping"])
+        self.start(
+            node.body,
+            parent=row,
+            input_json=row.input[index],
+            prefix=row.path[:-1],
+            item_index=index,
+        )
+
+    def _start_sleep(self, row: StepExecution, node: Node) -> None:
+        assert isinstance(node, SleepNode)
+        if node.fn is not None:
+            row.phase = "evaluate"
+            self.make_ready(row)
+            return
+        wake_at = (
+            node.until
+            if node.until is not None
+            else self.now + timedelta(seconds=node.seconds or 0)
+        )
+        row.save()
+        self.remember(row)
+        self.start_timer(row, wake_at)
+
+    def start_timer(self, row: StepExecution, wake_at: datetime) -> None:
+        row.status = ExecutionStatus.WAITING
+        row.phase = ""
+        row.wake_at = wake_at
+        row.started_at = row.started_at or self.now
+        self.release(row)
+        row.save()
+        self.timers_started = True
+        self.event(
+            EventType.STEP_WAITING,
+            execution=row,
+            data={"wake_at": wake_at.isoformat(), "kind": row.kind, "input": row.input},
+        )
+
+    # -- finishing nodes -----------------------------------------------------------------------
+
+    def release(self, row: StepExecution) -> None:
+        row.claim_token = None
+        row.lease_expires_at = None
+
+    def complete(
+        self, row: StepExecution, output: Any, *, guard: uuid.UUID | None = None, **extra: Any
+    ) -> None:
+        """Record success. With ``guard``, the same UPDATE verifies the claim is still ours."""
+        row.status = ExecutionStatus.SUCCESS
+        row.output = output
+        row.phase = ""
+        row.finished_at = self.now
+        self.release(row)
+        finished = ["status", "output", "phase", "finished_at", "claim_token", "lease_expires_at"]
+        if guard is not None:
+            if not rows.finish_claimed(row, guard, finished):
+                raise StaleClaim()
+        else:
+            row.save(update_fields=finished)
+        self.remember(row)
+        if row.kind == "step":
+            self.run.steps_completed += 1
+        self.event(
+            EventType.STEP_COMPLETED,
+            execution=row,
+            data={
+                "kind": row.kind,
+                "output": output,
+                "iteration": row.iteration,
+                "item_index": row.item_index,
+                **extra,
+            },
+        )
+        self.settle(row)
+
+    def fail(self, row: StepExecution, error: dict[str, Any]) -> None:
+        row.status = ExecutionStatus.FAILED
+        row.error = error
+        row.phase = ""
+        row.finished_at = self.now
+        self.release(row)
+        row.save()
+        self.remember(row)
+        self.event(
+            EventType.STEP_FAILED,
+            execution=row,
+            data={"kind": row.kind, "error": _public_error(error), "attempt": row.attempts},
+        )
+        self.settle(row)
+
+    def suspend(self, row: StepExecution, payload: Any, label: str) -> Suspension:
+        row.status = ExecutionStatus.SUSPENDED
+        row.suspend_payload = payload
+        self.release(row)
+        row.save()
+        self.remember(row)
+        suspension = Suspension.objects.create(
+            run=self.run,
+            execution=row,
+            path_key=row.path_key,
+            label=label,
+            payload=payload,
+            fingerprint=fingerprint(payload),
+        )
+        self.event(
+            EventType.STEP_SUSPENDED,
+            execution=row,
+            data={
+                "payload": payload,
+                "suspension_id": str(suspension.id),
+                "fingerprint": suspension.fingerprint,
+                "label": label,
+                "iteration": row.iteration,
+                "item_index": row.item_index,
+            },
+        )
+        return suspension
+
+    def attempt_failed(self, row: StepExecution, error: dict[str, Any], *, retryable: bool) -> None:
+        node = self.node_of(row)
+        retries = node.step.retries if isinstance(node, StepNode) else 0
+        failures = row.bookkeeping.get("failures", 0) + 1
+        row.bookkeeping = {**row.bookkeeping, "failures": failures}
+        if retryable and failures <= retries:
+            assert isinstance(node, StepNode)
+            delay = node.step.backoff.delay(failures)
+            row.error = error
+            row.save()
+            self.start_timer(row, self.now + timedelta(seconds=delay))
+            self.event(
+                EventType.STEP_RETRYING,
+                execution=row,
+                data={
+                    "attempt": row.attempts,
+                    "retry": failures,
+                    "of": retries,
+                    "delay_seconds": delay,
+                    "error": _public_error(error),
+                },
+            )
+            return
+        self.fail(row, error)
+
+    # -- what comes next -----------------------------------------------------------------------
+
+    def settle(self, row: StepExecution) -> None:
+        """A row reached a terminal status: let its parent decide what happens next."""
+        if row.parent_id is None:
+            self._finish_run(row)
+            return
+        parent = self.row(row.parent_id)
+        if parent.status in ExecutionStatus.terminal():
+            return
+        {
+            "workflow": self._settle_sequence,
+            "parallel": self._settle_join,
+            "branch": self._settle_join,
+            "dowhile": self._settle_loop,
+            "dountil": self._settle_loop,
+            "foreach": self._settle_foreach,
+        }[parent.kind](parent, row)
+
+    def _settle_sequence(self, parent: StepExecution, child: StepExecution) -> None:
+        if child.status == ExecutionStatus.FAILED:
+            self.fail(parent, child.error or {"message": "a step failed"})
+            return
+        if child.status != ExecutionStatus.SUCCESS:
+            return
+        try:
+            workflow = self.workflow_of(parent)
+            index = workflow.position(child.step_id)
+            if index is None:
+                workflow.node(child.step_id)  # raises DefinitionChanged naming the step
+                raise AssertionError(f"{child.step_id!r} is not a top-level node")
+        except WorkflowError as exc:
+            self.fail(parent, error_from(exc))
+            return
+        if index + 1 < len(workflow.nodes):
+            self.start(
+                workflow.nodes[index + 1],
+                parent=parent,
+                input_json=child.output,
+                prefix=parent.path,
+            )
+            return
+        try:
+            output = schemas.dump(
+                workflow.output,
+                schemas.validate(
+                    workflow.output, child.output, what=f"output of workflow {workflow.id!r}"
+                ),
+            )
+        except SchemaMismatch as exc:
+            self.fail(parent, error_from(exc))
+            return
+        self.complete(parent, output)
+
+    def _settle_join(self, parent: StepExecution, child: StepExecution) -> None:
+        self.flush()
+        siblings = list(StepExecution.objects.filter(parent=parent).order_by("id"))
+        if any(s.status not in ExecutionStatus.terminal() for s in siblings):
+            return
+        node = self.node_of(parent)
+        failed = [s for s in siblings if s.status == ExecutionStatus.FAILED]
+        if failed and not getattr(node, "allow_failure", False):
+            names = ", ".join(s.step_id for s in failed)
+            self.fail(
+                parent,
+                {
+                    "type": "BranchFailed",
+                    "message": f"{len(failed)} of {len(siblings)} branches failed ({names}): "
+                    + "; ".join(_public_error(s.error or {})["message"] for s in failed),
+                    "branches": {s.step_id: _public_error(s.error or {}) for s in failed},
+                },
+            )
+            return
+        output = {
+            s.step_id: s.output if s.status == ExecutionStatus.SUCCESS else None for s in siblings
+        }
+        self.complete(parent, output)
+
+    def _settle_loop(self, parent: StepExecution, child: StepExecution) -> None:
+        if child.status == ExecutionStatus.FAILED:
+            self.fail(parent, child.error or {"message": "the loop body failed"})
+            return
+        if child.status != ExecutionStatus.SUCCESS:
+            return
+        parent.bookkeeping = {**parent.bookkeeping, "last_output": child.output}
+        parent.phase = "check"
+        self.make_ready(parent)
+
+    def _settle_foreach(self, parent: StepExecution, child: StepExecution) -> None:
+        node = self.node_of(parent)
+        assert isinstance(node, ForeachNode)
+        book = parent.bookkeeping
+        if child.status not in (ExecutionStatus.SUCCESS, ExecutionStatus.FAILED):
+            return
+        self.flush()
+        book["settled"] += 1
+        if child.status == ExecutionStatus.FAILED:
+            book["failed"] = True
+        parent.save(update_fields=["bookkeeping"])
+        if (
+            child.status == ExecutionStatus.SUCCESS
+            and book["next"] < book["total"]
+            and not book["failed"]
+        ):
+            self._start_next_item(parent, node)
+        if book["settled"] < book["next"]:
+            return  # items still in flight
+        if book["failed"]:
+            errors = [
+                f"item {i}: {_public_error(e or {})['message']}"
+                for i, e in StepExecution.objects.filter(
+                    parent=parent, status=ExecutionStatus.FAILED
+                ).values_list("item_index", "error")
+            ]
+            self.fail(
+                parent,
+                {
+                    "type": "ItemFailed",
+                    "message": f"foreach {node.id!r} failed: " + "; ".join(errors),
+                },
+            )
+            return
+        if book["settled"] == book["total"]:
+            outputs = dict(
+                StepExecution.objects.filter(
+                    parent=parent, status=ExecutionStatus.SUCCESS
+                ).values_list("item_index", "output")
+            )
+            self.complete(parent, [outputs.get(i) for i in range(book["total"])])
+
+    def decide_loop(self, row: StepExecution, condition_result: bool) -> None:
+        node = self.node_of(row)
+        assert isinstance(node, LoopNode)
+        repeat = bool(condition_result) != node.until
+        iteration = row.bookkeeping.get("iteration", 1)
+        last_output = row.bookkeeping.get("last_output")
+        if not repeat:
+            self.complete(row, last_output, iterations=iteration)
+            return
+        if iteration >= node.max_iterations:
+            self.fail(
+                row,
+                {
+                    "type": "LoopLimitReached",
+                    "message": f"loop {node.id!r} reached its cap of {node.max_iterations} "
+                    "iterations and its condition still asked for another",
+                },
+            )
+            return
+        row.bookkeeping = {**row.bookkeeping, "iteration": iteration + 1}
+        row.status = ExecutionStatus.RUNNING
+        row.phase = ""
+        self.release(row)
+        row.save()
+        self.start(
+            node.body,
+            parent=row,
+            input_json=last_output,
+            prefix=row.path[:-1],
+            iteration=iteration + 1,
+        )
+
+    def open_branch(self, row: StepExecution, selected: list[str]) -> None:
+        node = self.node_of(row)
+        assert isinstance(node, BranchNode)
+        row.status = ExecutionStatus.RUNNING
+        row.phase = ""
+        row.bookkeeping = {"selected": selected}
+        self.release(row)
+        row.save()
+        self.event(
+            EventType.STEP_STARTED, execution=row, data={"kind": "branch", "selected": selected}
+        )
+        chosen = [case for _, case in node.cases if case.id in selected]
+        if not chosen:
+            self.complete(row, {})
+            return
+        for case in chosen:
+            self.start(case, parent=row, input_json=row.input, prefix=row.path[:-1])
+
+    # -- the run as a whole --------------------------------------------------------------------
+
+    def _finish_run(self, root: StepExecution) -> None:
+        if self.run.is_terminal:
+            return
+        self.run.finished_at = self.now
+        if root.status == ExecutionStatus.SUCCESS:
+            self.run.status = RunStatus.SUCCESS
+            self.run.result = root.output
+            self.event(EventType.RUN_COMPLETED, data={"result": root.output, "bailed": False})
+        else:
+            self.run.status = RunStatus.FAILED
+            self.run.error = root.error
+            self.event(EventType.RUN_FAILED, data={"error": _public_error(root.error or {})})
+
+    def bail(self, row: StepExecution, result: Any) -> None:
+        row.status = ExecutionStatus.SUCCESS
+        row.output = result
+        row.finished_at = self.now
+        self.release(row)
+        row.save()
+        self.event(
+            EventType.STEP_COMPLETED,
+            execution=row,
+            data={"kind": row.kind, "output": result, "bailed": True, "iteration": row.iteration},
+        )
+        self.end_open_work(ExecutionStatus.SKIPPED)
+        self.run.status = RunStatus.SUCCESS
+        self.run.bailed = True
+        self.run.result = result
+        self.run.finished_at = self.now
+        self.event(
+            EventType.RUN_COMPLETED, data={"result": result, "bailed": True, "by": row.path_key}
+        )
+
+    def end_open_work(self, status: str) -> None:
+        """Close every row and question still open when a run ends early (bail, cancel)."""
+        self.flush()
+        StepExecution.objects.filter(run=self.run, status__in=OPEN).exclude(
+            status=ExecutionStatus.RUNNING, kind__in=LEAF_KINDS
+        ).update(status=status, finished_at=self.now, claim_token=None, lease_expires_at=None)
+        Suspension.objects.filter(run=self.run, status=SuspensionStatus.OPEN).update(
+            status=SuspensionStatus.CLOSED
+        )
+
+    def claim_next_inline(self) -> None:
+        """Take the first ready execution for this worker, saving a queue round trip."""
+        if not self.ready or self.run.is_terminal:
+            return
+        row = self.ready.pop(0)
+        node = self.node_of(row)
+        row.status = ExecutionStatus.RUNNING
+        row.claim_token = uuid.uuid4()
+        row.lease_expires_at = self.now + timedelta(seconds=lease_seconds(node))
+        row.attempts += 1
+        row.started_at = row.started_at or self.now
+        if row.pk is not None:
+            row.save()
+        self.event(EventType.STEP_STARTED, execution=row, data=_started_data(row))
+        parent = self._rows.get(row.parent_id) if row.parent_id else None
+        reusable = parent if parent is not None and parent.kind == "workflow" else None
+        self.claimed = Claim(execution=row, run=self.run, token=row.claim_token, parent=reusable)
+
+    def derive_status(self) -> str:
+        if self.run.is_terminal:
+            return self.run.status
+        if self.ready or self.timers_started or self.claimed is not None:
+            return RunStatus.RUNNING
+        self.flush()
+        open_rows = StepExecution.objects.filter(run=self.run, status__in=OPEN)
+        busy = open_rows.filter(
+            Q(status__in=(ExecutionStatus.PENDING, ExecutionStatus.WAITING))
+            | Q(status=ExecutionStatus.RUNNING, kind__in=LEAF_KINDS)
+        ).exists()
+        if busy:
+            return RunStatus.RUNNING
+        if open_rows.filter(status=ExecutionStatus.SUSPENDED).exists():
+            return RunStatus.SUSPENDED
+        return RunStatus.RUNNING
+
+    def close(self, *, status_may_change: bool = True) -> Claim | None:
+        """Write the run row and the events; enqueue ready work once the transaction commits.
+
+        ``status_may_change=False`` is for transitions that only append an event
+        (progress, a review note): they skip the query that derives the status.
+        """
+        previous = self.run.status
+        status = self.derive_status() if status_may_change else previous
+        self.flush()
+        if status != previous and not self.run.is_terminal:
+            if status == RunStatus.SUSPENDED:
+                self.event(
+                    EventType.RUN_SUSPENDED, data={"suspended_paths": self._suspended_paths()}
+                )
+            elif previous == RunStatus.SUSPENDED:
+                self.event(EventType.RUN_RESUMED, data={})
+            self.run.status = status
+        if self.events:
+            RunEvent.objects.bulk_create(self.events)
+            self.run.last_event_id = self.events[-1].pk
+        rows.save_run(
+            self.run,
+            [
+                "status",
+                "state",
+                "result",
+                "error",
+                "bailed",
+                "steps_completed",
+                "last_event_id",
+                "finished_at",
+                "updated_at",
+            ],
+        )
+        queue.enqueue_after_commit([row.pk for row in self.ready])
+        from workflows.engine import notify
+
+        notify.run_changed(self.run.pk, self.run.last_event_id)
+        return self.claimed
+
+    def _suspended_paths(self) -> list[list[str]]:
+        keys = StepExecution.objects.filter(
+            run=self.run, status=ExecutionStatus.SUSPENDED
+        ).values_list("path_key", flat=True)
+        return [key.split(".") for key in keys]
+
+
+def _started_data(row: StepExecution) -> dict[str, Any]:
+    return {
+        "kind": row.kind,
+        "attempt": row.attempts,
+        "iteration": row.iteration,
+        "item_index": row.item_index,
+        "input": row.input,
+        "resumed": row.resume_data is not None,
+    }
+
+
+def _public_error(error: dict[str, Any]) -> dict[str, Any]:
+    """An error as shown in events and snapshots: no traceback."""
+    return {k: v for k, v in error.items() if k != "traceback"} or {"message": "failed"}
+
+
+# --- entry points used by workers and the ticker --------------------------------------------
+
+
+def _lock_execution(execution_id: int) -> tuple[WorkflowRun, StepExecution] | None:
+    """Lock the run an execution belongs to, then read the row (inside a transaction)."""
+    run_id = StepExecution.objects.filter(pk=execution_id).values_list("run_id", flat=True).first()
+    if run_id is None:
+        return None
+    return lock_run(run_id), StepExecution.objects.get(pk=execution_id)
+
+
+def claim(execution_id: int) -> Claim | None:
+    """Take a pending execution for this worker, or None if someone else has it or it is done."""
+    with transaction.atomic():
+        locked = _lock_execution(execution_id)
+        if locked is None:
+            return None
+        run, row = locked
+        if run.is_terminal or row.status != ExecutionStatus.PENDING:
+            return None
+        transition = Transition(run)
+        try:
+            node = transition.node_of(row)
+        except WorkflowError as exc:
+            transition.remember(row)
+            transition.fail(row, error_from(exc))
+            transition.close()
+            return None
+        now = transition.now
+        token = uuid.uuid4()
+        updated = StepExecution.objects.filter(pk=row.pk, status=ExecutionStatus.PENDING).update(
+            status=ExecutionStatus.RUNNING,
+            claim_token=token,
+            lease_expires_at=now + timedelta(seconds=lease_seconds(node)),
+            attempts=F("attempts") + 1,
+            started_at=row.started_at or now,
+        )
+        if not updated:
+            return None
+        row.refresh_from_db()
+        transition.event(EventType.STEP_STARTED, execution=row, data=_started_data(row))
+        transition.close()
+        return Claim(execution=row, run=run, token=token)
+
+
+def commit(claimed: Claim, outcome: Outcome, *, continue_inline: bool) -> Claim | None:
+    """Record what a worker's execution produced; returns the next execution to run inline."""
+    try:
+        with transaction.atomic():
+            return _commit(claimed, outcome, continue_inline=continue_inline)
+    except StaleClaim:
+        row = claimed.execution
+        logger.info("discarding a stale result for execution %s (%s)", row.pk, row.path_key)
+        return None
+
+
+def _commit(claimed: Claim, outcome: Outcome, *, continue_inline: bool) -> Claim | None:
+    run = lock_run(claimed.run.pk)
+    row = claimed.execution
+    transition = Transition(run)
+    transition.remember(row)
+    if claimed.parent is not None:
+        transition.remember(claimed.parent)
+    hot_path = (
+        isinstance(outcome, Completed) and row.kind in ("step", "map") and not run.is_terminal
+    )
+    if hot_path:
+        transition.apply_state(outcome.state_patch, row)
+        transition.complete(row, outcome.value, guard=claimed.token)
+    else:
+        owned = StepExecution.objects.filter(
+            pk=row.pk, status=ExecutionStatus.RUNNING, claim_token=claimed.token
+        ).exists()
+        if not owned:
+            raise StaleClaim()
+        if run.is_terminal or isinstance(outcome, CanceledOutcome):
+            row.status = (
+                ExecutionStatus.CANCELED
+                if run.status == RunStatus.CANCELED
+                else ExecutionStatus.SKIPPED
+            )
+            row.finished_at = transition.now
+            transition.release(row)
+            row.save()
+            return None
+        _apply(transition, row, outcome)
+    if continue_inline:
+        transition.claim_next_inline()
+    return transition.close()
+
+
+def _apply(transition: Transition, row: StepExecution, outcome: Outcome) -> None:
+    if isinstance(outcome, Failed):
+        transition.attempt_failed(row, outcome.error, retryable=outcome.retryable)
+        return
+    transition.apply_state(outcome.state_patch, row)
+    if isinstance(outcome, Suspended):
+        transition.suspend(row, outcome.payload, outcome.label)
+    elif isinstance(outcome, Bailed):
+        transition.bail(row, outcome.result)
+    elif row.kind == "branch":
+        transition.open_branch(row, list(outcome.value))
+    elif row.kind in ("dowhile", "dountil"):
+        transition.decide_loop(row, bool(outcome.value))
+    elif row.kind in ("sleep", "sleep_until") and row.status == ExecutionStatus.RUNNING:
+        transition.start_timer(row, outcome.value)
+    else:
+        transition.complete(row, outcome.value)
+
+
+def fire_timer(execution_id: int) -> bool:
+    """A sleep or a retry's backoff is due: continue past it. False if it was not due."""
+    with transaction.atomic():
+        locked = _lock_execution(execution_id)
+        if locked is None:
+            return False
+        run, row = locked
+        now = timezone.now()
+        if run.is_terminal or row.status != ExecutionStatus.WAITING or (row.wake_at or now) > now:
+            return False
+        transition = Transition(run)
+        transition.remember(row)
+        if row.kind in ("sleep", "sleep_until"):
+            transition.complete(row, row.input)
+        else:
+            row.wake_at = None
+            transition.make_ready(row)
+        transition.close()
+        return True
+
+
+def expire_lease(execution_id: int) -> bool:
+    """A worker held an execution past its lease: it died or overran. Run it again, or fail it."""
+    with transaction.atomic():
+        locked = _lock_execution(execution_id)
+        if locked is None:
+            return False
+        run, row = locked
+        now = timezone.now()
+        if row.status != ExecutionStatus.RUNNING or (row.lease_expires_at or now) > now:
+            return False
+        transition = Transition(run)
+        transition.remember(row)
+        if run.is_terminal:
+            row.status = ExecutionStatus.CANCELED
+            transition.release(row)
+            row.save()
+            return True
+        node = transition.node_of(row)
+        retries = node.step.retries if isinstance(node, StepNode) else 0
+        losses = row.bookkeeping.get("lease_losses", 0) + 1
+        row.bookkeeping = {**row.bookkeeping, "lease_losses": losses}
+        timeout = node.step.timeout if isinstance(node, StepNode) else SYSTEM_LEASE_SECONDS
+        error = {
+            "type": "LeaseExpired",
+            "message": f"attempt {row.attempts} of {row.path_key!r} did not finish within "
+            f"{timeout:g}s: its worker stopped or the step ran past its timeout",
+        }
+        if losses > retries + EXTRA_RERUNS_AFTER_LEASE_LOSS:
+            transition.fail(row, error)
+        else:
+            transition.release(row)
+            transition.event(
+                EventType.STEP_RETRYING,
+                execution=row,
+                data={"attempt": row.attempts, "reason": "lease_expired", "error": error},
+            )
+            transition.make_ready(row)
+        transition.close()
+        return True

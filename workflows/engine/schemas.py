@@ -1,0 +1,83 @@
+"""Schemas: any type Pydantic can validate, wrapped once so the engine handles them alike.
+
+A step's input may be a model, a ``list[Model]`` (what ``foreach`` needs), a
+``dict`` (what ``parallel`` produces) or a plain type; ``TypeAdapter`` covers all
+of them with one API for validating, dumping to JSON and describing.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from workflows.engine.errors import SchemaMismatch
+
+
+@cache
+def adapter(schema: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(schema)
+
+
+def validate(schema: Any, data: Any, *, what: str) -> Any:
+    """Validate ``data`` (JSON-like or already typed) against ``schema``."""
+    if schema is None:
+        return data
+    try:
+        return adapter(schema).validate_python(data)
+    except ValidationError as exc:
+        raise SchemaMismatch(what, field_errors(exc)) from exc
+
+
+def dump(schema: Any, value: Any) -> Any:
+    """The JSON form stored in the database and shown to people."""
+    if value is None:
+        return None
+    if schema is None:
+        return to_json(value)
+    return adapter(schema).dump_python(value, mode="json")
+
+
+def to_json(value: Any) -> Any:
+    """JSON form of a value whose schema is not known (bail results, emitted data)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    return TypeAdapter(type(value)).dump_python(value, mode="json")
+
+
+def json_schema(schema: Any) -> dict[str, Any] | None:
+    if schema is None:
+        return None
+    try:
+        return adapter(schema).json_schema()
+    except Exception:  # a type with no JSON schema still serialises as its name
+        return {"title": getattr(schema, "__name__", repr(schema))}
+
+
+def schema_name(schema: Any) -> str:
+    if schema is None:
+        return "any"
+    return getattr(schema, "__name__", None) or repr(schema)
+
+
+def field_errors(exc: ValidationError) -> list[dict[str, str]]:
+    """Pydantic's errors as ``[{"field": "a.b", "message": "..."}]`` for people and APIs."""
+    errors = []
+    for error in exc.errors(include_url=False):
+        location = ".".join(str(part) for part in error.get("loc", ())) or "(root)"
+        errors.append({"field": location, "message": error.get("msg", "invalid")})
+    return errors
+
+
+def fields_of(schema: Any) -> set[str] | None:
+    """Field names a model requires, or None when that cannot be known."""
+    if isinstance(schema, type) and issubclass(schema, BaseModel):
+        return {name for name, info in schema.model_fields.items() if info.is_required()}
+    return None
+
+
+def provided_fields(schema: Any) -> set[str] | None:
+    if isinstance(schema, type) and issubclass(schema, BaseModel):
+        return set(schema.model_fields)
+    return None

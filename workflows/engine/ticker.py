@@ -1,0 +1,90 @@
+"""The ticker: fires due timers, recovers executions whose worker vanished, re-sends lost work.
+
+It runs beside the worker cluster (``manage.py runcluster``). Any number of
+tickers may run on any number of hosts: each transition re-checks its row under
+the run lock, so two tickers racing for one timer fire it once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import close_old_connections
+from django.utils import timezone
+
+from workflows.engine import queue
+from workflows.engine.runtime import expire_lease, fire_timer
+from workflows.models import LEAF_KINDS, ExecutionStatus, StepExecution
+
+logger = logging.getLogger(__name__)
+
+REQUEUE_AFTER = timedelta(seconds=30)
+BATCH = 200
+
+
+@dataclass
+class TickReport:
+    timers_fired: int = 0
+    leases_expired: int = 0
+    requeued: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.timers_fired + self.leases_expired + self.requeued
+
+
+def tick() -> TickReport:
+    now = timezone.now()
+    report = TickReport()
+    due = StepExecution.objects.filter(status=ExecutionStatus.WAITING, wake_at__lte=now)
+    for execution_id in due.order_by("wake_at").values_list("pk", flat=True)[:BATCH]:
+        report.timers_fired += fire_timer(execution_id)
+    expired = StepExecution.objects.filter(
+        status=ExecutionStatus.RUNNING,
+        kind__in=(*LEAF_KINDS, "branch", "dowhile", "dountil"),
+        lease_expires_at__lt=now,
+    )
+    for execution_id in expired.values_list("pk", flat=True)[:BATCH]:
+        report.leases_expired += expire_lease(execution_id)
+    stale = list(
+        StepExecution.objects.filter(
+            status=ExecutionStatus.PENDING, enqueued_at__lt=now - REQUEUE_AFTER
+        ).values_list("pk", flat=True)[:BATCH]
+    )
+    if stale:
+        StepExecution.objects.filter(pk__in=stale, status=ExecutionStatus.PENDING).update(
+            enqueued_at=now
+        )
+        queue.enqueue_now(stale)
+        report.requeued = len(stale)
+    return report
+
+
+def seconds_until_next_timer(default: float) -> float:
+    wake_at = (
+        StepExecution.objects.filter(status=ExecutionStatus.WAITING)
+        .order_by("wake_at")
+        .values_list("wake_at", flat=True)
+        .first()
+    )
+    if wake_at is None:
+        return default
+    return max(0.0, min(default, (wake_at - timezone.now()).total_seconds()))
+
+
+def run_forever(stop: threading.Event, *, interval: float = 0.25) -> None:
+    """Tick until ``stop`` is set; sleeps no longer than the next timer needs."""
+    while not stop.is_set():
+        try:
+            report = tick()
+            if report.total:
+                logger.info("ticker: %s", report)
+            pause = 0.0 if report.total else seconds_until_next_timer(interval)
+        except Exception:
+            logger.exception("ticker failed; retrying")
+            close_old_connections()
+            pause = 1.0
+        stop.wait(pause)

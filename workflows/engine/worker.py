@@ -1,0 +1,211 @@
+"""Worker side: claim an execution, run its user code outside any transaction, commit.
+
+After a commit the same worker goes straight on to the next ready execution
+(``claim_next_inline``) for up to ``HANDOFF_INLINE_BUDGET_SECONDS``, so a
+sequential chain costs no queue round trips; fan-out still goes through the
+queue so other workers pick up the branches.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from workflows.engine import registry, schemas
+from workflows.engine.context import Bail, Canceled, Check, RunView, StepContext, Suspend
+from workflows.engine.definition import (
+    BranchNode,
+    LoopNode,
+    MapNode,
+    Node,
+    SleepNode,
+    StepNode,
+    Workflow,
+)
+from workflows.engine.errors import SchemaMismatch, WorkflowError
+from workflows.engine.runtime import (
+    Bailed,
+    CanceledOutcome,
+    Claim,
+    Completed,
+    Failed,
+    Outcome,
+    Suspended,
+    Transition,
+    claim,
+    commit,
+    error_from,
+    lock_run,
+)
+from workflows.models import EventType, ExecutionStatus, RunStatus, StepExecution, WorkflowRun
+
+
+def run_execution(execution_id: int) -> int:
+    """Run one execution and whatever follows it inline; returns how many were run."""
+    budget = float(getattr(settings, "HANDOFF_INLINE_BUDGET_SECONDS", 5.0))
+    deadline = time.monotonic() + budget
+    claimed = claim(execution_id)
+    count = 0
+    while claimed is not None:
+        outcome = evaluate(claimed)
+        count += 1
+        claimed = commit(claimed, outcome, continue_inline=time.monotonic() < deadline)
+    return count
+
+
+def evaluate(claimed: Claim) -> Outcome:
+    row, run = claimed.execution, claimed.run
+    try:
+        workflow = registry.get(run.workflow_id)
+        node = workflow.resolve(row.path)
+    except WorkflowError as exc:
+        return Failed(error_from(exc), retryable=False)
+    if isinstance(node, StepNode):
+        return _run_step(node, row, run, workflow)
+    try:
+        return Completed(_evaluate_system(node, row, run, workflow))
+    except Exception as exc:
+        return Failed(error_from(exc), retryable=False)
+
+
+def _run_view(run: WorkflowRun) -> RunView:
+    return RunView(
+        run_id=str(run.pk), workflow_id=run.workflow_id, input=run.input, state=dict(run.state)
+    )
+
+
+def _run_step(node: StepNode, row: StepExecution, run: WorkflowRun, workflow: Workflow) -> Outcome:
+    step = node.step
+    try:
+        typed_input = schemas.validate(step.input, row.input, what=f"input of {row.path_key!r}")
+        resume = (
+            schemas.validate(step.resume, row.resume_data, what=f"resume data of {row.path_key!r}")
+            if row.resume_data is not None
+            else None
+        )
+    except SchemaMismatch as exc:
+        return Failed(error_from(exc), retryable=False)
+    ctx: StepContext[Any] = StepContext(
+        input=typed_input,
+        resume_data=resume,
+        run=_run_view(run),
+        execution_id=row.pk,
+        path=row.path,
+        attempt=row.attempts,
+        iteration=row.iteration,
+        item_index=row.item_index,
+        _read_output=lambda step_id: read_output(run, workflow, row, step_id),
+        _emit=lambda kind, data: record_output(run.pk, row, kind, data),
+        _is_canceled=lambda: WorkflowRun.objects.filter(
+            pk=run.pk, status=RunStatus.CANCELED
+        ).exists(),
+    )
+    try:
+        result = step.fn(ctx)
+    except Suspend as signal:
+        try:
+            payload = schemas.dump(
+                step.suspend,
+                schemas.validate(
+                    step.suspend, signal.payload, what=f"suspend payload of {row.path_key!r}"
+                ),
+            )
+        except SchemaMismatch as exc:
+            return Failed(error_from(exc), retryable=False)
+        return Suspended(payload, signal.label, ctx.state_patch)
+    except Bail as signal:
+        return Bailed(schemas.to_json(signal.result), ctx.state_patch)
+    except Canceled:
+        return CanceledOutcome()
+    except Exception as exc:
+        # An exception may say that trying again cannot help (a refused URL, a 4xx).
+        return Failed(error_from(exc), retryable=bool(getattr(exc, "retryable", True)))
+    try:
+        output = schemas.dump(
+            step.output, schemas.validate(step.output, result, what=f"output of {row.path_key!r}")
+        )
+    except SchemaMismatch as exc:
+        return Failed(error_from(exc), retryable=True)
+    return Completed(output, ctx.state_patch)
+
+
+def _evaluate_system(node: Node, row: StepExecution, run: WorkflowRun, workflow: Workflow) -> Any:
+    check = Check(
+        input=_typed_input_for(node, row, workflow),
+        iteration=row.bookkeeping.get("iteration", row.iteration),
+        state=dict(run.state),
+        run_input=run.input,
+        _read_output=lambda step_id: read_output(run, workflow, row, step_id),
+    )
+    if isinstance(node, MapNode):
+        value = node.fn(check)
+        return schemas.dump(
+            node.output, schemas.validate(node.output, value, what=f"output of {row.path_key!r}")
+        )
+    if isinstance(node, BranchNode):
+        return [case.id for condition, case in node.cases if condition(check)]
+    if isinstance(node, LoopNode):
+        return bool(node.condition(check))
+    if isinstance(node, SleepNode) and node.fn is not None:
+        return _wake_time(node.fn(check), until=node.kind == "sleep_until", path=row.path_key)
+    raise AssertionError(f"nothing to evaluate for {node.kind} {row.path_key!r}")
+
+
+def _typed_input_for(node: Node, row: StepExecution, workflow: Workflow) -> Any:
+    """Loop conditions see the body's output typed by its schema; others get JSON as stored."""
+    if isinstance(node, LoopNode):
+        latest = row.bookkeeping.get("last_output")
+        return schemas.validate(node.body.output_schema, latest, what=f"output of {node.body.id!r}")
+    return row.input
+
+
+def _wake_time(value: Any, *, until: bool, path: str) -> datetime:
+    if until:
+        if not isinstance(value, datetime):
+            raise TypeError(f"the sleep_until function of {path!r} must return a datetime")
+        return value if timezone.is_aware(value) else timezone.make_aware(value)
+    if isinstance(value, timedelta):
+        value = value.total_seconds()
+    if not isinstance(value, int | float) or value < 0:
+        raise TypeError(f"the sleep function of {path!r} must return seconds (>= 0)")
+    return timezone.now() + timedelta(seconds=float(value))
+
+
+def read_output(run: WorkflowRun, workflow: Workflow, row: StepExecution, step_id: str) -> Any:
+    """The latest successful output of an earlier step, typed by that step's output schema."""
+    candidates = [step_id] if "." in step_id else [".".join([*row.path[:-1], step_id]), step_id]
+    for key in candidates:
+        found = (
+            StepExecution.objects.filter(run=run, path_key=key, status=ExecutionStatus.SUCCESS)
+            .order_by("-id")
+            .values_list("output", flat=True)
+            .first()
+        )
+        if found is not None:
+            node = workflow.resolve(key.split("."))
+            schema = node.output_schema if isinstance(node, Node) else None
+            return schemas.validate(schema, found, what=f"output of {key!r}")
+    raise LookupError(f"step {step_id!r} has no output in run {run.pk} yet")
+
+
+def record_output(run_id: Any, row: StepExecution, kind: str, data: Any) -> None:
+    """``ctx.emit``: one event, written under the run lock like every other."""
+    with transaction.atomic():
+        run = lock_run(run_id)
+        transition = Transition(run)
+        transition.event(
+            EventType.STEP_OUTPUT,
+            execution=row,
+            data={
+                "type": kind,
+                "data": data,
+                "iteration": row.iteration,
+                "item_index": row.item_index,
+            },
+        )
+        transition.close(status_may_change=False)

@@ -1,0 +1,287 @@
+"""The engine's tables: runs, step executions, suspensions and the append-only event log.
+
+The database is the source of truth. Every row here is written only by the
+transition functions in ``workflows.engine.runtime`` and ``workflows.engine.api``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class RunStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    SUSPENDED = "suspended", "Suspended"
+    SUCCESS = "success", "Success"
+    FAILED = "failed", "Failed"
+    CANCELED = "canceled", "Canceled"
+
+    @classmethod
+    def terminal(cls) -> frozenset[str]:
+        return frozenset({cls.SUCCESS, cls.FAILED, cls.CANCELED})
+
+
+class ExecutionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"  # ready; a worker may claim it
+    RUNNING = "running", "Running"  # claimed (leaf) or has live children (construct)
+    WAITING = "waiting", "Waiting"  # a timer: a sleep, or a retry's backoff
+    SUSPENDED = "suspended", "Suspended"  # waits for a person
+    SUCCESS = "success", "Success"
+    FAILED = "failed", "Failed"
+    CANCELED = "canceled", "Canceled"
+    SKIPPED = "skipped", "Skipped"  # never ran: the run bailed or was canceled first
+
+    @classmethod
+    def terminal(cls) -> frozenset[str]:
+        return frozenset({cls.SUCCESS, cls.FAILED, cls.CANCELED, cls.SKIPPED})
+
+
+class WorkflowRun(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workflow_id = models.CharField(max_length=120, db_index=True)
+    definition_version = models.CharField(max_length=64)
+    graph = models.JSONField(default=dict, help_text="The step graph as it was when the run began")
+    status = models.CharField(
+        max_length=16, choices=RunStatus.choices, default=RunStatus.PENDING, db_index=True
+    )
+    input = models.JSONField(default=dict)
+    state = models.JSONField(default=dict, help_text="Workflow-level state set by steps")
+    result = models.JSONField(null=True, blank=True)
+    error = models.JSONField(null=True, blank=True)
+    bailed = models.BooleanField(default=False, help_text="Ended early by a step's bail()")
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 - NULL = no key, so the unique constraint skips it
+    forked_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="forks"
+    )
+    forked_at_path = models.CharField(max_length=500, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="started_runs",
+    )
+    steps_completed = models.PositiveIntegerField(default=0)
+    last_event_id = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="run_status_recent"),
+            models.Index(fields=["workflow_id", "-created_at"], name="run_workflow_recent"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workflow_id", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="run_unique_idempotency_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workflow_id} {self.short_id} ({self.status})"
+
+    @property
+    def short_id(self) -> str:
+        return str(self.id)[:8]
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in RunStatus.terminal()
+
+
+# Kinds whose rows do work themselves; the others hold children.
+LEAF_KINDS = ("step", "map", "sleep", "sleep_until")
+CONSTRUCT_KINDS = ("workflow", "parallel", "branch", "dowhile", "dountil", "foreach")
+
+
+class StepExecution(models.Model):
+    """One execution of one node at one path, loop iteration and foreach index.
+
+    Leaves (steps, maps, sleeps) do work; constructs (nested workflows, parallel,
+    branch, loops, foreach) are rows too, so every run is a tree the snapshot
+    and the run page can draw as it is.
+    """
+
+    run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="executions")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    kind = models.CharField(max_length=16)
+    step_id = models.CharField(max_length=120)
+    path_key = models.CharField(max_length=500, help_text="Ids outermost first, joined by '.'")
+    iteration = models.PositiveIntegerField(default=0, help_text="Loop iteration, from 1")
+    item_index = models.PositiveIntegerField(null=True, blank=True, help_text="foreach index")
+    status = models.CharField(
+        max_length=16, choices=ExecutionStatus.choices, default=ExecutionStatus.PENDING
+    )
+    phase = models.CharField(
+        max_length=16, blank=True, default="", help_text="What a construct waits for"
+    )
+    input = models.JSONField(null=True, blank=True)
+    output = models.JSONField(null=True, blank=True)
+    error = models.JSONField(null=True, blank=True)
+    suspend_payload = models.JSONField(null=True, blank=True)
+    resume_data = models.JSONField(null=True, blank=True)
+    bookkeeping = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    claim_token = models.UUIDField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    wake_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    resumed_at = models.DateTimeField(null=True, blank=True)
+    resumed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resumed_steps",
+    )
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["run", "status"], name="exec_run_status"),
+            models.Index(fields=["run", "path_key"], name="exec_run_path"),
+            models.Index(fields=["parent", "status"], name="exec_parent_status"),
+            models.Index(fields=["status", "wake_at"], name="exec_timers"),
+            models.Index(fields=["status", "lease_expires_at"], name="exec_leases"),
+            models.Index(fields=["status", "enqueued_at"], name="exec_queued"),
+        ]
+
+    def __str__(self) -> str:
+        suffix = f"#{self.iteration}" if self.iteration else ""
+        if self.item_index is not None:
+            suffix += f"[{self.item_index}]"
+        return f"{self.path_key or self.step_id}{suffix} ({self.status})"
+
+    @property
+    def path(self) -> list[str]:
+        return self.path_key.split(".") if self.path_key else []
+
+
+class SuspensionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESUMED = "resumed", "Resumed"
+    CLOSED = "closed", "Closed"  # the run ended (canceled, bailed) before anyone answered
+
+
+class Suspension(models.Model):
+    """One time a step waited for a person: what it showed them and what they answered.
+
+    A multi-turn step has several; a resume may name the one it answers, so an
+    answer to an outdated question is refused instead of applied.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="suspensions")
+    execution = models.ForeignKey(
+        StepExecution, on_delete=models.CASCADE, related_name="suspensions"
+    )
+    path_key = models.CharField(max_length=500)
+    label = models.CharField(max_length=120, blank=True, default="")
+    payload = models.JSONField(null=True, blank=True)
+    fingerprint = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=16, choices=SuspensionStatus.choices, default=SuspensionStatus.OPEN
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    resumed_at = models.DateTimeField(null=True, blank=True)
+    resumed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="answered_suspensions",
+    )
+    resume_data = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(fields=["run", "status"], name="suspension_run_status"),
+            models.Index(fields=["status", "created_at"], name="suspension_open_recent"),
+            models.Index(fields=["label"], name="suspension_label"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.path_key} {self.status} ({self.fingerprint[:8]})"
+
+
+class EventType(models.TextChoices):
+    RUN_STARTED = "run.started", "Run started"
+    RUN_SUSPENDED = "run.suspended", "Run suspended"
+    RUN_RESUMED = "run.resumed", "Run resumed"
+    RUN_COMPLETED = "run.completed", "Run completed"
+    RUN_FAILED = "run.failed", "Run failed"
+    RUN_CANCELED = "run.canceled", "Run canceled"
+    RUN_RETRIED = "run.retried", "Run retried"
+    STEP_STARTED = "step.started", "Step started"
+    STEP_COMPLETED = "step.completed", "Step completed"
+    STEP_FAILED = "step.failed", "Step failed"
+    STEP_SUSPENDED = "step.suspended", "Step suspended"
+    STEP_RESUMED = "step.resumed", "Step resumed"
+    STEP_RETRYING = "step.retrying", "Step retrying"
+    STEP_WAITING = "step.waiting", "Step waiting"
+    STEP_SKIPPED = "step.skipped", "Step skipped"
+    STATE_CHANGED = "state.changed", "State changed"
+    STEP_OUTPUT = "step.output", "Step output"  # ctx.emit(): progress, streamed tokens
+    DRAFT_EDITED = "draft.edited", "Draft edited"
+    DECISION_RECORDED = "decision.recorded", "Decision recorded"
+
+
+class RunEvent(models.Model):
+    """The append-only log: every transition, with who and why. Ids only grow.
+
+    Events of one run are written while that run's row is locked, so within a
+    run ids are committed in order: a reader that saw event N and asks for
+    ``id > N`` can never miss one that commits later with a smaller id.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=32, choices=EventType.choices)
+    path_key = models.CharField(max_length=500, blank=True, default="")
+    execution = models.ForeignKey(
+        StepExecution, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="workflow_events",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["run", "id"], name="event_run_id")]
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.type} {self.path_key}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "run_id": str(self.run_id),
+            "type": self.type,
+            "path": self.path_key.split(".") if self.path_key else [],
+            "execution_id": self.execution_id,
+            "data": self.data,
+            "actor": self.actor.get_username() if self.actor_id and self.actor else None,
+            "at": self.created_at.isoformat(),
+        }

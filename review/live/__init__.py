@@ -1,0 +1,1 @@
+"""Live observation: after-commit notifications, shared event-log readers, stream messages."""

@@ -1,0 +1,68 @@
+"""``manage.py bench engine|stream [--json FILE] [--quick]``: benchmarks that print their figures.
+
+The command re-runs itself in a subprocess pointed at a scratch database of
+the configured kind (SQLite file or PostgreSQL database) and the configured
+broker, with DEBUG off, then drops the scratch database.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from workflows.bench.scratch import ScratchDatabase
+
+BENCHMARKS = {
+    "engine": ("workflows.bench.engine", "workflows.bench.workloads"),
+    "stream": ("review.bench_stream", "review.bench_workloads"),
+}
+
+
+class Command(BaseCommand):
+    help = "Run a benchmark and print its table (and write JSON with --json)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("name", choices=sorted(BENCHMARKS), help="which benchmark")
+        parser.add_argument("--json", type=Path, help="also write the figures to this file")
+        parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
+        parser.add_argument("--inside", action="store_true", help="(used by the command itself)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        module_name, workflow_module = BENCHMARKS[options["name"]]
+        if options["inside"]:
+            module = import_module(module_name)
+            report = module.run(quick=options["quick"])
+            module.write(report, options["json"], self.stdout)
+            return
+        scratch = ScratchDatabase(f"bench_{options['name']}")
+        scratch.create()
+        env = {
+            **os.environ,
+            "DATABASE_URL": scratch.url,
+            "DEBUG": "0",
+            "HANDOFF_QUEUE": "django_q",
+            "HANDOFF_QUEUE_NAME": f"bench-{os.getpid()}",
+            "HANDOFF_WORKFLOW_MODULES": workflow_module,
+        }
+        command = [sys.executable, "manage.py", "bench", options["name"], "--inside"]
+        if options["json"]:
+            command += ["--json", str(options["json"].resolve())]
+        if options["quick"]:
+            command.append("--quick")
+        self.stdout.write(f"benchmarking on a scratch {scratch.kind} database ({scratch.url})")
+        self.stdout.flush()
+        try:
+            completed = subprocess.run(command, cwd=settings.BASE_DIR, env=env, check=False)
+        finally:
+            scratch.drop()
+        if completed.returncode:
+            raise CommandError(
+                f"the {options['name']} benchmark failed (exit {completed.returncode})"
+            )

@@ -1,0 +1,161 @@
+"""Live observation with real processes: daphne, a worker cluster, websocket clients.
+
+Without Redis (SQLite) the events reach daphne by its polling of the event log;
+with ``REDIS_URL`` set they are pushed through channels-redis by the workers.
+Either way a client sees the current state first and then every event once.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.test import Client
+from websockets.sync.client import ClientConnection, connect
+
+from review.testing import DaphneServer
+from tests.integration.conftest import wait_for
+from workflows.engine import api
+from workflows.models import ExecutionStatus, RunEvent, RunStatus, StepExecution
+
+pytestmark = pytest.mark.cluster
+
+
+def open_stream(daphne: DaphneServer, path: str, user: User) -> ClientConnection:
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies["sessionid"].value
+    return connect(
+        daphne.ws_url + path,
+        origin=daphne.url,
+        additional_headers={"Cookie": f"sessionid={cookie}"},
+        open_timeout=10,
+    )
+
+
+def receive(ws: ClientConnection, timeout: float = 15) -> dict[str, Any]:
+    return json.loads(ws.recv(timeout=timeout))
+
+
+def events_until_end(ws: ClientConnection) -> list[dict[str, Any]]:
+    events = []
+    while True:
+        message = receive(ws)
+        assert message["type"] == "event"
+        events.append(message["event"])
+        if message["event"]["type"] in ("run.completed", "run.failed"):
+            return events
+
+
+def event_ids(run_id: Any, after: int = 0) -> list[int]:
+    return list(
+        RunEvent.objects.filter(run_id=run_id, id__gt=after)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
+@pytest.fixture
+def reviewer(transactional_db: None) -> User:
+    user = User.objects.create_user("rita", password="rita")
+    user.groups.add(Group.objects.get_or_create(name="Reviewers")[0])
+    return user
+
+
+def test_connecting_during_three_parallel_branches_shows_all_three_then_every_event(
+    start_cluster, daphne: DaphneServer, reviewer: User
+) -> None:
+    start_cluster(workers=3)
+    run = api.start_run("cluster-parallel", {"seconds": 1.5})
+    running = StepExecution.objects.filter(run=run, kind="step", status=ExecutionStatus.RUNNING)
+    wait_for(lambda: running.count() == 3, 20, "the three branches to be running")
+
+    with open_stream(daphne, f"/ws/runs/{run.pk}/events/", reviewer) as ws:
+        state = receive(ws)
+        assert state["type"] == "state"
+        snapshot = state["snapshot"]
+        assert sorted(snapshot["active_paths"]) == [["branch_a"], ["branch_b"], ["branch_c"]]
+        assert {snapshot["context"][b]["status"] for b in ("branch_a", "branch_b", "branch_c")} == {
+            "running"
+        }
+        events = events_until_end(ws)
+
+    assert [event["id"] for event in events] == event_ids(run.pk, state["last_event_id"])
+    completed = {tuple(e["path"]) for e in events if e["type"] == "step.completed"}
+    assert completed >= {("branch_a",), ("branch_b",), ("branch_c",)}
+    assert api.get_run(run.pk).status == RunStatus.SUCCESS
+
+
+def test_reconnecting_with_the_last_id_gets_exactly_what_was_missed(
+    start_cluster, daphne: DaphneServer, reviewer: User
+) -> None:
+    start_cluster(workers=1)
+    run = api.start_run("cluster-live-chain", {"n": 0})
+    path = f"/ws/runs/{run.pk}/events/"
+
+    with open_stream(daphne, path, reviewer) as ws:
+        first_state = receive(ws)
+        before = []
+        while len([e for e in before if e["type"] == "step.completed"]) < 2:
+            before.append(receive(ws)["event"])
+    last_seen = before[-1]["id"]
+    wait_for(
+        lambda: (
+            RunEvent.objects.filter(run=run, id__gt=last_seen, type="step.completed").count() >= 2
+        ),
+        20,
+        "events to happen while disconnected",
+    )
+
+    with open_stream(daphne, f"{path}?after={last_seen}", reviewer) as ws:
+        state = receive(ws)
+        assert state["type"] == "state" and state["last_event_id"] > last_seen
+        after = events_until_end(ws)
+
+    received = [e["id"] for e in before] + [e["id"] for e in after]
+    assert received == event_ids(run.pk, first_state["last_event_id"])
+    assert len(received) == len(set(received))
+    assert api.get_run(run.pk).result == {"n": 8}
+
+
+def test_the_run_page_and_its_htmx_scripts_are_served_by_daphne(
+    daphne: DaphneServer, reviewer: User, start_cluster
+) -> None:
+    run = api.start_run("cluster-parallel", {"seconds": 0.01})
+    client = Client()
+    client.force_login(reviewer)
+    cookie = client.cookies["sessionid"].value
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{daphne.url}/runs/{run.pk}/", headers={"Cookie": f"sessionid={cookie}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        page = response.read().decode()
+    assert f'ws-connect="/ws/runs/{run.pk}/"' in page
+    with open_stream(daphne, f"/ws/runs/{run.pk}/", reviewer) as ws:
+        state = ws.recv(timeout=10)
+        assert f'id="run-{run.pk}-pipeline"' in state
+
+
+def test_a_foreign_origin_and_anonymous_clients_are_refused_by_the_server(
+    daphne: DaphneServer, reviewer: User
+) -> None:
+    from websockets.exceptions import InvalidStatus
+
+    run = api.start_run("cluster-parallel", {"seconds": 0.01})
+    with pytest.raises(InvalidStatus) as anonymous:
+        connect(f"{daphne.ws_url}/ws/runs/{run.pk}/events/", origin=daphne.url, open_timeout=10)
+    assert anonymous.value.response.status_code == 403
+    client = Client()
+    client.force_login(reviewer)
+    with pytest.raises(InvalidStatus) as foreign:
+        connect(
+            f"{daphne.ws_url}/ws/runs/{run.pk}/events/",
+            origin="http://evil.example",
+            additional_headers={"Cookie": f"sessionid={client.cookies['sessionid'].value}"},
+            open_timeout=10,
+        )
+    assert foreign.value.response.status_code == 403

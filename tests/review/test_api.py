@@ -1,0 +1,82 @@
+"""The runs API over HTTP: events after an id, snapshots, and who may read them."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from workflows.engine.testing import run_workflow
+from workflows.models import RunEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def run(review_flow):
+    return run_workflow(review_flow, {"n": 1})
+
+
+def test_events_after_an_id_are_exactly_the_later_ones(reviewer: User, run) -> None:
+    ids = list(RunEvent.objects.filter(run=run).values_list("id", flat=True))
+    response = client_for(reviewer).get(f"/api/runs/{run.pk}/events", {"after": ids[2]})
+    assert response.status_code == 200
+    body = response.json()
+    assert [event["id"] for event in body["events"]] == ids[3:]
+    assert body["last_event_id"] == ids[-1] and body["status"] == "suspended"
+    assert body["more"] is False
+    assert body["events"][0].keys() >= {"id", "type", "path", "actor", "at", "data"}
+
+
+def test_events_page_with_limit_and_continue_from_last_event_id(reviewer: User, run) -> None:
+    client = client_for(reviewer)
+    seen, after = [], 0
+    while True:
+        body = client.get(f"/api/runs/{run.pk}/events", {"after": after, "limit": 2}).json()
+        seen += [event["id"] for event in body["events"]]
+        after = body["last_event_id"]
+        if not body["more"]:
+            break
+    assert seen == list(RunEvent.objects.filter(run=run).values_list("id", flat=True))
+
+
+@pytest.mark.parametrize("query", [{"after": "x"}, {"after": "-1"}, {"limit": "many"}])
+def test_a_malformed_parameter_is_400(reviewer: User, run, query) -> None:
+    response = client_for(reviewer).get(f"/api/runs/{run.pk}/events", query)
+    assert response.status_code == 400 and "error" in response.json()
+
+
+def test_unknown_and_invisible_runs_are_404_and_anonymous_is_403(
+    reviewer: User, outsider: User, run
+) -> None:
+    missing = "00000000-0000-0000-0000-000000000000"
+    assert client_for(reviewer).get(f"/api/runs/{missing}/events").status_code == 404
+    assert client_for(outsider).get(f"/api/runs/{run.pk}/events").status_code == 404
+    assert client_for(outsider).get(f"/api/runs/{run.pk}/snapshot").status_code == 404
+    assert client_for(None).get(f"/api/runs/{run.pk}/events").status_code == 403
+    assert client_for(reviewer).post(f"/api/runs/{run.pk}/events").status_code == 405
+
+
+def test_snapshot_now_and_as_of_an_event(reviewer: User, run) -> None:
+    client = client_for(reviewer)
+    now = client.get(f"/api/runs/{run.pk}/snapshot").json()
+    assert now["status"] == "suspended" and now["as_of_event_id"] == run.last_event_id
+    first = RunEvent.objects.filter(run=run).order_by("id").first()
+    past = client.get(f"/api/runs/{run.pk}/snapshot", {"as_of": first.pk}).json()
+    assert past["status"] == "running" and past["as_of_event_id"] == first.pk
+    assert client.get(f"/api/runs/{run.pk}/snapshot", {"as_of": "x"}).status_code == 400
+
+
+def test_run_list_follows_the_visibility_rule(reviewer: User, outsider: User, review_flow) -> None:
+    mine = run_workflow(review_flow, {"n": 1}, actor=outsider)
+    run_workflow(review_flow, {"n": 2})
+    assert len(client_for(reviewer).get("/api/runs/").json()["runs"]) == 2
+    runs = client_for(outsider).get("/api/runs/").json()["runs"]
+    assert [r["id"] for r in runs] == [str(mine.pk)]

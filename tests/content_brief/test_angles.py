@@ -1,0 +1,59 @@
+"""Suggested angles are grounded in the research and target the page's real subject."""
+
+from __future__ import annotations
+
+from workflows.content_brief import angles
+from workflows.content_brief.schemas import CommunityResearch, Research, SearchResearch
+from workflows.content_brief.types import (
+    CommunityInsights,
+    Keyword,
+    KeywordAnalysis,
+    PageOutline,
+)
+
+
+def keyword(phrase: str) -> Keyword:
+    return Keyword(phrase=phrase, score=0.1, relevance=0.5, in_headings=False, occurrences=2)
+
+
+def research(phrases: list[str], gaps: list[str], pains: list[str]) -> Research:
+    return Research(
+        keywords=KeywordAnalysis(keywords=[keyword(p) for p in phrases], heading_coverage=0.5),
+        search=SearchResearch(query="q", competitor_gaps=gaps),
+        community=CommunityResearch(query="q", insights=CommunityInsights(pain_points=pains)),
+    )
+
+
+PAGE = PageOutline(
+    url="https://example.com/compost",
+    title="Why Does My Compost Smell? 6 Fixes | Rootbound Gardens",
+    meta_description="",
+    word_count=900,
+    text="",
+)
+
+
+def test_the_lead_keyword_is_a_phrase_that_matches_the_title() -> None:
+    found = research(["smell", "pile", "rotten egg smell", "compost smells"], [], [])
+    assert angles.lead_keyword(found, "Why Does My Compost Smell?") == "compost smells"
+
+
+def test_without_a_matching_phrase_the_top_keyword_leads() -> None:
+    found = research(["smell", "garden tools"], [], [])
+    assert angles.lead_keyword(found, "Why Does My Compost Smell?") == "smell"
+
+
+def test_each_angle_cites_its_evidence_and_the_title_loses_the_site_name() -> None:
+    found = research(["compost smells"], ["worm bin", "bokashi"], ["I can't stand the smell"])
+    proposal = angles.propose(PAGE, found)
+    titles = [a.title for a in proposal.angles]
+    assert titles[0] == "The definitive guide: Why Does My Compost Smell? 6 Fixes"
+    assert titles[1] == "What other guides miss: worm bin, bokashi"
+    assert titles[2].startswith("Solve what readers struggle with: I can't stand the smell")
+    assert {a.target_keyword for a in proposal.angles} == {"compost smells"}
+    assert "worm bin, bokashi" in proposal.angles[1].rationale
+
+
+def test_angles_without_gaps_or_discussions_leave_only_the_guide() -> None:
+    proposal = angles.propose(PAGE, research(["compost smells"], [], []))
+    assert len(proposal.angles) == 1

@@ -1,0 +1,238 @@
+"""The OpenAI-compatible writer against a local server speaking the chat-completions
+protocol, streaming included (Server-Sent Events, ``data: [DONE]`` at the end)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+
+import pytest
+
+from tests.content_brief.conftest import LocalServer, Recorded
+from workflows.content_brief.errors import ProviderError
+from workflows.content_brief.llm import (
+    BriefWriter,
+    OfflineBriefWriter,
+    OpenAICompatibleWriter,
+    brief_writer_from_env,
+    parse_brief_json,
+    render_markdown,
+)
+from workflows.content_brief.types import BriefDraft, BriefRequest
+
+BRIEF = {
+    "target_keyword": "composting at home",
+    "search_intent": "Informational - beginners want a method they can follow.",
+    "audience": "First-time composters with a small garden.",
+    "outline": [
+        {"heading": "Why compost at home", "subheadings": ["What compost does for soil"]},
+        {"heading": "Bokashi for food waste", "subheadings": []},
+    ],
+    "questions_to_answer": ["How do I know when compost is finished?"],
+    "keywords_to_include": ["compost bin", "greens and browns"],
+    "competitor_gaps": ["bokashi"],
+    "community_insights": ["Readers find the greens-to-browns ratio confusing."],
+    "word_count_target": 1800,
+    "sources": ["https://urbanleaf.example/apartment-composting"],
+    "revision_note": None,
+}
+
+
+def _chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+    event = {
+        "id": "chatcmpl-test",
+        "object": "chat.completion.chunk",
+        "created": 1700000000,
+        "model": "fake-model",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+    return f"data: {json.dumps(event)}\n\n".encode()
+
+
+class StreamingCompletion:
+    """Streams ``pieces`` as content deltas. With ``first_seen`` it waits after the first
+    piece until the client reports it, proving tokens are delivered as they arrive."""
+
+    def __init__(self, pieces: list[str], first_seen: threading.Event | None = None) -> None:
+        self.pieces = pieces
+        self.first_seen = first_seen
+        self.waited: list[bool] = []
+
+    def __call__(self, handler: BaseHTTPRequestHandler, _request: Recorded) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/event-stream")
+        handler.send_header("Cache-Control", "no-cache")
+        handler.end_headers()
+        handler.wfile.write(_chunk({"role": "assistant", "content": ""}))
+        for i, piece in enumerate(self.pieces):
+            handler.wfile.write(_chunk({"content": piece}))
+            handler.wfile.flush()
+            if i == 0 and self.first_seen is not None:
+                self.waited.append(self.first_seen.wait(timeout=3))
+        handler.wfile.write(_chunk({}, finish="stop"))
+        handler.wfile.write(b"data: [DONE]\n\n")
+
+
+def split(text: str, parts: int) -> list[str]:
+    size = -(-len(text) // parts)
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+@pytest.fixture
+def writer(local_server: LocalServer) -> OpenAICompatibleWriter:
+    return OpenAICompatibleWriter(
+        base_url=local_server.url("/v1"), api_key="test-key", model="fake-model", timeout=5
+    )
+
+
+def test_streams_tokens_in_order_and_parses_the_draft(
+    local_server: LocalServer, writer: OpenAICompatibleWriter, demo_request: BriefRequest
+) -> None:
+    reply = "```json\n" + json.dumps(BRIEF, indent=2) + "\n```"
+    pieces = split(reply, 9)
+    first_seen = threading.Event()
+    handler = StreamingCompletion(pieces, first_seen)
+    local_server.add_handler("/v1/chat/completions", handler)
+    tokens: list[str] = []
+
+    def on_token(token: str) -> None:
+        tokens.append(token)
+        first_seen.set()
+
+    draft = writer.write_brief(demo_request, on_token=on_token)
+
+    assert tokens == pieces
+    assert handler.waited == [True]
+    assert draft.target_keyword == "composting at home"
+    assert draft.outline[1].heading == "Bokashi for food waste"
+    assert draft.word_count_target == 1800
+    assert draft.sources == ["https://urbanleaf.example/apartment-composting"]
+    assert "fake-model" in draft.generator and "LLM" in draft.generator
+    assert draft.markdown == render_markdown(draft)
+    assert draft.revision_note is None
+
+    sent = local_server.requests[0]
+    assert sent.method == "POST"
+    assert sent.headers["authorization"] == "Bearer test-key"
+    body = sent.json()
+    assert body["model"] == "fake-model"
+    assert body["stream"] is True
+    assert body["response_format"] == {"type": "json_object"}
+    assert [m["role"] for m in body["messages"]] == ["system", "user"]
+    assert "JSON" in body["messages"][0]["content"]
+    assert "composting at home" in body["messages"][1]["content"]
+
+
+def test_revision_sends_previous_draft_and_feedback(
+    local_server: LocalServer, writer: OpenAICompatibleWriter, demo_request: BriefRequest
+) -> None:
+    previous = parse_brief_json(json.dumps(BRIEF), demo_request, generator="earlier")
+    revised = {**BRIEF, "word_count_target": "about 1,200 words", "revision_note": "Shortened."}
+    local_server.add_handler(
+        "/v1/chat/completions", StreamingCompletion(split(json.dumps(revised), 4))
+    )
+    draft = writer.revise_brief(demo_request, previous, "Make it shorter, please.")
+    assert draft.word_count_target == 1200
+    assert draft.revision_note == "Shortened."
+    messages = local_server.requests[0].json()["messages"]
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert json.loads(messages[2]["content"])["word_count_target"] == 1800
+    assert "Make it shorter, please." in messages[3]["content"]
+
+
+def test_server_error_is_retryable(
+    local_server: LocalServer, writer: OpenAICompatibleWriter, demo_request: BriefRequest
+) -> None:
+    error = {"error": {"message": "overloaded", "type": "server_error"}}
+    local_server.add("/v1/chat/completions", json.dumps(error), status=500,
+                     content_type="application/json")  # fmt: skip
+    with pytest.raises(ProviderError) as caught:
+        writer.write_brief(demo_request)
+    assert caught.value.retryable is True
+    assert "500" in caught.value.message
+    assert len(local_server.requests) == 1  # no hidden client-side retries
+
+
+def test_bad_key_is_not_retryable(
+    local_server: LocalServer, writer: OpenAICompatibleWriter, demo_request: BriefRequest
+) -> None:
+    error = {"error": {"message": "invalid api key", "type": "invalid_request_error"}}
+    local_server.add("/v1/chat/completions", json.dumps(error), status=401,
+                     content_type="application/json")  # fmt: skip
+    with pytest.raises(ProviderError, match="LLM_API_KEY") as caught:
+        writer.write_brief(demo_request)
+    assert caught.value.retryable is False
+
+
+def test_unparseable_reply_is_a_clear_error(
+    local_server: LocalServer, writer: OpenAICompatibleWriter, demo_request: BriefRequest
+) -> None:
+    local_server.add_handler(
+        "/v1/chat/completions", StreamingCompletion(["Sure! Here is ", "your brief: ..."])
+    )
+    with pytest.raises(ProviderError, match="not a readable brief") as caught:
+        writer.write_brief(demo_request)
+    assert caught.value.retryable is False
+
+
+def test_unreachable_server_is_retryable(closed_port: int, demo_request: BriefRequest) -> None:
+    writer = OpenAICompatibleWriter(f"http://127.0.0.1:{closed_port}/v1", "k", "m", timeout=2)
+    with pytest.raises(ProviderError, match="Could not connect") as caught:
+        writer.write_brief(demo_request)
+    assert caught.value.retryable is True
+
+
+def test_parse_tolerates_common_model_mistakes(demo_request: BriefRequest) -> None:
+    reply = (
+        "Here you go:\n"
+        + json.dumps(
+            {
+                "search_intent": "Informational",
+                "outline": ["Plain string heading", {"h2": "Alt keys", "h3": ["Sub"]}],
+                "word_count_target": "1500-1800 words",
+            }
+        )
+        + "\nHope this helps!"
+    )
+    draft = parse_brief_json(reply, demo_request, generator="g")
+    assert [s.heading for s in draft.outline] == ["Plain string heading", "Alt keys"]
+    assert draft.outline[1].subheadings == ["Sub"]
+    assert draft.word_count_target == 1500
+    assert draft.target_keyword == demo_request.target_keyword  # filled from the request
+    assert draft.sources[0] == demo_request.url
+    assert draft.competitor_gaps == demo_request.competitor_gaps
+
+
+def test_parse_rejects_wrong_shapes(demo_request: BriefRequest) -> None:
+    with pytest.raises(ProviderError, match="wrong shape"):
+        parse_brief_json('{"outline": 5}', demo_request, generator="g")
+    with pytest.raises(ProviderError, match="not a readable brief"):
+        parse_brief_json("[1, 2, 3]", demo_request, generator="g")
+
+
+def test_render_markdown_layout() -> None:
+    draft = BriefDraft(**{**BRIEF, "generator": "unit test", "revision_note": "Tightened."})
+    markdown = render_markdown(draft)
+    assert markdown.startswith("> Generated by: unit test\n\n# Content brief: composting at home")
+    assert "- **Revision note:** Tightened." in markdown
+    assert "### Bokashi for food waste" in markdown
+    assert "1. How do I know when compost is finished?" in markdown
+    assert "about 1,800 words" in markdown
+    assert "\n\n\n" not in markdown
+
+
+def test_writer_choice_from_environment() -> None:
+    assert isinstance(brief_writer_from_env({}), OfflineBriefWriter)
+    assert isinstance(brief_writer_from_env({"LLM_BASE_URL": " "}), OfflineBriefWriter)
+
+    local: BriefWriter = brief_writer_from_env({"LLM_BASE_URL": "http://127.0.0.1:11434/v1"})
+    assert isinstance(local, OpenAICompatibleWriter)
+    assert local.model == "gpt-4o-mini"
+    assert local.base_url == "http://127.0.0.1:11434/v1"
+
+    hosted = brief_writer_from_env({"LLM_API_KEY": "sk-x", "LLM_MODEL": "m", "LLM_TIMEOUT": "9"})
+    assert isinstance(hosted, OpenAICompatibleWriter)
+    assert hosted.base_url == "https://api.openai.com/v1"
+    assert (hosted.model, hosted.timeout) == ("m", 9.0)

@@ -1,0 +1,110 @@
+"""Suggest editorial angles from the research, for the reviewer to choose from.
+
+Rules, not a model: each angle is grounded in one kind of evidence (what the
+page ranks for, what competitors cover that it does not, what readers struggle
+with), and says which evidence, so the reviewer can judge it at a glance.
+"""
+
+from __future__ import annotations
+
+from workflows.content_brief.keywords import normalise_words, term_key
+from workflows.content_brief.schemas import AngleOption, AngleProposal, Research
+from workflows.content_brief.types import PageOutline
+
+MAX_KEYWORDS = 8
+
+
+def propose(outline: PageOutline, research: Research) -> AngleProposal:
+    keywords = [k.phrase for k in research.keywords.keywords[:MAX_KEYWORDS]]
+    subject = _title_subject(outline)
+    lead = lead_keyword(research, subject) or subject or "this topic"
+    angles = [
+        AngleOption(
+            title=f"The definitive guide: {subject or lead}",
+            target_keyword=lead,
+            rationale=f"\u201c{lead}\u201d is the page's strongest keyword that matches its title; "
+            f"{_coverage(research)} of its top keywords appear in its headings.",
+        )
+    ]
+    gaps = research.search.competitor_gaps
+    if gaps:
+        angles.append(
+            AngleOption(
+                title=f"What other guides miss: {', '.join(gaps[:2])}",
+                target_keyword=lead,
+                rationale=f"Competing pages cover {', '.join(gaps[:3])}; this page does not.",
+            )
+        )
+    pains = research.community.insights.pain_points
+    questions = research.community.insights.questions
+    if pains or questions:
+        evidence = (pains or questions)[0]
+        angles.append(
+            AngleOption(
+                title=f"Solve what readers struggle with: {_clip(evidence, 70)}",
+                target_keyword=lead,
+                rationale="Readers in discussions ask about this, e.g. "
+                f"\u201c{_clip(evidence)}\u201d.",
+            )
+        )
+    return AngleProposal(
+        url=outline.url,
+        page_title=outline.title,
+        summary=_summary(outline, research),
+        suggested_keywords=keywords,
+        angles=angles,
+    )
+
+
+def lead_keyword(research: Research, subject: str) -> str:
+    """The best-ranked phrase of two or more words sharing most words with the title.
+
+    A single top word ("smell") makes a poor target; the title says what the page
+    is about, so the phrase that overlaps it most, ranked by YAKE, is the subject.
+    """
+    title_terms = {term_key(word) for word in normalise_words(subject)}
+    best, best_overlap = "", 0
+    for keyword in research.keywords.keywords[:10]:
+        words = normalise_words(keyword.phrase)
+        overlap = len({term_key(word) for word in words} & title_terms)
+        if len(words) >= 2 and overlap > best_overlap:
+            best, best_overlap = keyword.phrase, overlap
+    if best:
+        return best
+    return research.keywords.keywords[0].phrase if research.keywords.keywords else ""
+
+
+def _title_subject(outline: PageOutline) -> str:
+    """The title without its site name ("How to X | Site" -> "How to X")."""
+    for separator in (" | ", " \u2013 ", " \u2014 ", " - "):
+        if separator in outline.title:
+            return outline.title.split(separator)[0].strip()
+    return outline.title.strip()
+
+
+def _summary(outline: PageOutline, research: Research) -> list[str]:
+    lines = [
+        f"The page has {outline.word_count} words and {len(outline.heading_texts())} headings.",
+        f"{len(research.keywords.keywords)} keywords found; {_coverage(research)} of the top ones "
+        "appear in a heading.",
+        f"{len(research.search.results)} search results for \u201c{research.search.query}\u201d; "
+        f"{len(research.search.competitor_gaps)} topics competitors cover that the page does not.",
+        f"{len(research.community.threads)} discussion threads: "
+        f"{len(research.community.insights.questions)} questions, "
+        f"{len(research.community.insights.pain_points)} pain points.",
+    ]
+    if research.keywords.missing_from_headings:
+        lines.append(
+            "Top keywords missing from headings: "
+            + ", ".join(research.keywords.missing_from_headings[:5])
+            + "."
+        )
+    return lines
+
+
+def _coverage(research: Research) -> str:
+    return f"{round(research.keywords.heading_coverage * 100)}%"
+
+
+def _clip(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"

@@ -1,0 +1,348 @@
+"""Brief writers: the ``BriefWriter`` protocol, an OpenAI-compatible implementation, and the
+choice between it and the offline writer.
+
+Any server that speaks the chat-completions protocol works (OpenAI, Azure,
+vLLM, Ollama, LM Studio...), so the model is a deployment decision, not a code
+change. The model is asked for a JSON object rather than Markdown: structured
+fields can be validated, shown in a review form and re-rendered by
+``render_markdown`` in the same layout whoever wrote them. Tokens are streamed
+through ``on_token`` so a reviewer watching the run sees progress immediately.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import openai
+from openai.types.chat import ChatCompletionMessageParam
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from workflows.content_brief.brief_markdown import render_markdown
+from workflows.content_brief.errors import ProviderError, retryable_status
+from workflows.content_brief.offline_writer import OfflineBriefWriter
+from workflows.content_brief.types import BriefDraft, BriefRequest, OutlineSection
+
+__all__ = [
+    "BriefWriter",
+    "OfflineBriefWriter",
+    "OpenAICompatibleWriter",
+    "brief_writer_from_env",
+    "parse_brief_json",
+    "render_markdown",
+]
+
+DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+TokenCallback = Callable[[str], None]
+
+
+class BriefWriter(Protocol):
+    def write_brief(
+        self, request: BriefRequest, *, on_token: TokenCallback | None = None
+    ) -> BriefDraft: ...
+
+    def revise_brief(
+        self,
+        request: BriefRequest,
+        previous: BriefDraft,
+        feedback: str,
+        *,
+        on_token: TokenCallback | None = None,
+    ) -> BriefDraft: ...
+
+
+# --- prompt ---------------------------------------------------------------------------------
+
+SYSTEM_PROMPT = """\
+You are an experienced SEO content strategist writing a content brief for a human writer.
+Use only the research you are given; never invent statistics, quotes or URLs.
+Reply with one JSON object and nothing else, with exactly these keys:
+  "target_keyword": string,
+  "search_intent": string (informational, commercial, transactional or navigational, with a
+    one-sentence reason),
+  "audience": string (who the reader is and what they already know),
+  "outline": array of {"heading": string (an H2), "subheadings": array of strings (H3s)},
+  "questions_to_answer": array of strings,
+  "keywords_to_include": array of strings,
+  "competitor_gaps": array of strings (topics competitors cover that the page does not),
+  "community_insights": array of strings (what real readers struggle with or ask),
+  "word_count_target": integer,
+  "sources": array of URLs taken from the research,
+  "revision_note": string or null (what changed, when revising).
+"""
+
+
+def _research(request: BriefRequest) -> str:
+    return "Research for the brief, as JSON:\n" + request.model_dump_json()
+
+
+def _draft_payload(draft: BriefDraft) -> str:
+    return draft.model_dump_json(exclude={"markdown", "generator"})
+
+
+# --- parsing --------------------------------------------------------------------------------
+
+_FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
+
+
+class _Payload(BaseModel):
+    """What we accept from a model: lenient about shapes models commonly get slightly wrong."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    target_keyword: str | None = None
+    search_intent: str = ""
+    audience: str = ""
+    outline: list[OutlineSection] = Field(default_factory=list)
+    questions_to_answer: list[str] = Field(default_factory=list)
+    keywords_to_include: list[str] = Field(default_factory=list)
+    competitor_gaps: list[str] = Field(default_factory=list)
+    community_insights: list[str] = Field(default_factory=list)
+    word_count_target: int = 0
+    sources: list[str] = Field(default_factory=list)
+    revision_note: str | None = None
+
+    @field_validator("outline", mode="before")
+    @classmethod
+    def _sections(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        sections = []
+        for item in value:
+            if isinstance(item, str):
+                sections.append({"heading": item})
+            elif isinstance(item, dict):
+                heading = item.get("heading") or item.get("h2") or item.get("title") or ""
+                subs = item.get("subheadings") or item.get("h3") or item.get("children") or []
+                sections.append({"heading": heading, "subheadings": subs})
+            else:
+                sections.append(item)
+        return sections
+
+    @field_validator("word_count_target", mode="before")
+    @classmethod
+    def _words(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            digits = re.search(r"\d[\d,]*", value)
+            return int(digits.group(0).replace(",", "")) if digits else 0
+        return value
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    candidates = [text.strip()]
+    candidates += [m.group(1).strip() for m in _FENCE.finditer(text)]
+    start, end = text.find("{"), text.rfind("}")
+    if 0 <= start < end:
+        candidates.append(text[start : end + 1])
+    for candidate in candidates:
+        try:
+            value = json.loads(candidate)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            return value
+    return None
+
+
+def parse_brief_json(
+    text: str,
+    request: BriefRequest,
+    *,
+    generator: str,
+    previous: BriefDraft | None = None,
+) -> BriefDraft:
+    """Turn a model's reply into a BriefDraft, filling gaps from the request (or the draft
+    being revised) so a partial answer still yields a usable brief."""
+    data = _json_object(text)
+    if data is None:
+        raise ProviderError(
+            "The language model's answer was not a readable brief (it did not contain a JSON "
+            "object). Try again; if it keeps happening, choose a model that supports JSON output."
+        )
+    try:
+        payload = _Payload.model_validate(data)
+    except ValidationError as exc:
+        fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
+        raise ProviderError(
+            f"The language model's brief had fields in the wrong shape ({fields}). Try again."
+        ) from exc
+    fallback_sources = [request.url, *(r.url for r in request.search_results)]
+    draft = BriefDraft(
+        target_keyword=payload.target_keyword or request.target_keyword,
+        search_intent=payload.search_intent or (previous.search_intent if previous else ""),
+        audience=payload.audience or (previous.audience if previous else ""),
+        outline=payload.outline or (previous.outline if previous else []),
+        questions_to_answer=payload.questions_to_answer,
+        keywords_to_include=payload.keywords_to_include,
+        competitor_gaps=payload.competitor_gaps or request.competitor_gaps,
+        community_insights=payload.community_insights,
+        word_count_target=max(0, payload.word_count_target)
+        or (previous.word_count_target if previous else 1500),
+        sources=payload.sources or fallback_sources,
+        generator=generator,
+        revision_note=payload.revision_note if previous else None,
+    )
+    return draft.model_copy(update={"markdown": render_markdown(draft)})
+
+
+# --- OpenAI-compatible writer ---------------------------------------------------------------
+
+
+class OpenAICompatibleWriter:
+    """Chat completions with streaming and JSON mode, on any compatible server.
+
+    ``max_retries`` defaults to 0: the workflow engine already retries steps whose
+    ``ProviderError`` is ``retryable``, and two retry loops would multiply waits.
+    """
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        api_key: str = "",
+        model: str = DEFAULT_MODEL,
+        timeout: float = 120.0,
+        *,
+        max_retries: int = 0,
+        temperature: float = 0.4,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.timeout = timeout
+        self.temperature = temperature
+        # Local servers (Ollama, vLLM) ignore the key, but the client insists on one.
+        self.client = openai.OpenAI(
+            base_url=self.base_url,
+            api_key=api_key or "not-needed",
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    @property
+    def generator(self) -> str:
+        host = urlsplit(self.base_url).netloc or self.base_url
+        return f"{self.model} (LLM via OpenAI-compatible API at {host})"
+
+    def write_brief(
+        self, request: BriefRequest, *, on_token: TokenCallback | None = None
+    ) -> BriefDraft:
+        messages: list[ChatCompletionMessageParam] = [
+            {"role": "system", "content": SYSTEM_PROMPT},
+            {"role": "user", "content": f"{_research(request)}\n\nWrite the brief."},
+        ]
+        text = self._complete(messages, on_token)
+        return parse_brief_json(text, request, generator=self.generator)
+
+    def revise_brief(
+        self,
+        request: BriefRequest,
+        previous: BriefDraft,
+        feedback: str,
+        *,
+        on_token: TokenCallback | None = None,
+    ) -> BriefDraft:
+        messages: list[ChatCompletionMessageParam] = [
+            {"role": "system", "content": SYSTEM_PROMPT},
+            {"role": "user", "content": f"{_research(request)}\n\nWrite the brief."},
+            {"role": "assistant", "content": _draft_payload(previous)},
+            {
+                "role": "user",
+                "content": (
+                    f"Reviewer feedback:\n{feedback}\n\nReturn the complete revised brief as the "
+                    "same JSON object, and set revision_note to one or two sentences saying what "
+                    "you changed."
+                ),
+            },
+        ]
+        text = self._complete(messages, on_token)
+        return parse_brief_json(text, request, generator=self.generator, previous=previous)
+
+    def _complete(
+        self, messages: list[ChatCompletionMessageParam], on_token: TokenCallback | None
+    ) -> str:
+        parts: list[str] = []
+        try:
+            stream = self.client.chat.completions.create(
+                model=self.model,
+                messages=messages,
+                stream=True,
+                response_format={"type": "json_object"},
+                temperature=self.temperature,
+            )
+            with stream:
+                for chunk in stream:
+                    if not chunk.choices:
+                        continue  # usage-only chunks carry no text
+                    delta = chunk.choices[0].delta.content
+                    if delta:
+                        parts.append(delta)
+                        if on_token is not None:
+                            on_token(delta)
+        except openai.APIError as exc:
+            raise self._explain(exc) from exc
+        return "".join(parts)
+
+    def _explain(self, exc: openai.APIError) -> ProviderError:
+        where = f"the language model service at {self.base_url}"
+        if isinstance(exc, openai.APITimeoutError):
+            return ProviderError(
+                f"{_cap(where)} did not answer within {self.timeout:g} seconds. Try again.",
+                retryable=True,
+            )
+        if isinstance(exc, openai.APIConnectionError):
+            return ProviderError(
+                f"Could not connect to {where}. Check LLM_BASE_URL and that the service is "
+                "running, then try again.",
+                retryable=True,
+            )
+        if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+            return ProviderError(
+                f"{_cap(where)} rejected the API key. Check LLM_API_KEY.", retryable=False
+            )
+        if isinstance(exc, openai.NotFoundError):
+            return ProviderError(
+                f"{_cap(where)} does not know the model '{self.model}' (or the address is "
+                "wrong). Check LLM_MODEL and LLM_BASE_URL.",
+                retryable=False,
+            )
+        if isinstance(exc, openai.APIStatusError):
+            status = exc.status_code
+            retry = retryable_status(status)
+            advice = "This is usually temporary; try again." if retry else f"Details: {exc.message}"
+            return ProviderError(
+                f"{_cap(where)} answered with an error ({status}). {advice}", retryable=retry
+            )
+        return ProviderError(
+            f"{_cap(where)} failed while writing the brief ({exc.message}). Try again.",
+            retryable=True,
+        )
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# --- choice ---------------------------------------------------------------------------------
+
+
+def brief_writer_from_env(environ: Mapping[str, str] | None = None) -> BriefWriter:
+    """An LLM writer when LLM_BASE_URL or LLM_API_KEY is set, else the offline writer.
+
+    LLM_MODEL (default gpt-4o-mini) and LLM_TIMEOUT (seconds, default 120) are optional.
+    """
+    env = os.environ if environ is None else environ
+    base_url = env.get("LLM_BASE_URL", "").strip()
+    api_key = env.get("LLM_API_KEY", "").strip()
+    if not base_url and not api_key:
+        return OfflineBriefWriter()
+    return OpenAICompatibleWriter(
+        base_url=base_url or DEFAULT_BASE_URL,
+        api_key=api_key,
+        model=env.get("LLM_MODEL", "").strip() or DEFAULT_MODEL,
+        timeout=float(env.get("LLM_TIMEOUT", "").strip() or 120),
+    )

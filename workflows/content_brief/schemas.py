@@ -1,0 +1,175 @@
+"""What flows between the content-brief steps, and what people see and answer.
+
+The provider shapes (outline, keywords, search results, drafts) live in
+``types.py``; these are the workflow's own: its input and output, each step's
+output, and the suspend/resume schemas of the two human decisions.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from workflows.content_brief.types import (
+    BriefDraft,
+    CommunityInsights,
+    KeywordAnalysis,
+    PageOutline,
+    SearchResult,
+    Thread,
+)
+
+
+class BriefInput(BaseModel):
+    url: str = Field(description="The page the brief is for.")
+    topic: str = Field(default="", description="Optional: what to search for, if not the title.")
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip()
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be a web address starting with http:// or https://")
+        return value
+
+
+class SearchResearch(BaseModel):
+    query: str
+    results: list[SearchResult] = Field(default_factory=list)
+    competitor_gaps: list[str] = Field(default_factory=list)
+
+
+class CommunityResearch(BaseModel):
+    query: str
+    threads: list[Thread] = Field(default_factory=list)
+    insights: CommunityInsights = Field(default_factory=CommunityInsights)
+
+
+class Research(BaseModel):
+    """The parallel stage's output: one field per branch, named by the branch's step id."""
+
+    keywords: KeywordAnalysis
+    search: SearchResearch
+    community: CommunityResearch
+
+
+# --- angle review (human) ---------------------------------------------------------------------
+
+
+class AngleOption(BaseModel):
+    title: str
+    target_keyword: str
+    rationale: str
+
+
+class AngleProposal(BaseModel):
+    """Shown to the reviewer: the research in brief and the angles it suggests."""
+
+    url: str
+    page_title: str
+    summary: list[str]
+    suggested_keywords: list[str]
+    angles: list[AngleOption]
+    problem: str = Field(default="", description="Why the previous answer could not be used.")
+
+
+class AngleChoice(BaseModel):
+    """Pick one of the suggested angles by number, or write your own."""
+
+    option: int | None = Field(default=None, ge=0, description="Index of a suggested angle.")
+    custom_angle: str = ""
+    target_keyword: str = Field(default="", description="Overrides the angle's keyword.")
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _one_choice(self) -> Self:
+        has_custom = bool(self.custom_angle.strip())
+        if (self.option is None) == (not has_custom):
+            raise ValueError("choose a suggested angle (option) or write a custom_angle, not both")
+        if has_custom and not self.target_keyword.strip():
+            raise ValueError("a custom angle needs a target_keyword")
+        return self
+
+
+class ChosenAngle(BaseModel):
+    angle: str
+    target_keyword: str
+    note: str = ""
+    research: Research
+
+
+# --- brief review loop (human) ----------------------------------------------------------------
+
+
+class ReviewRound(BaseModel):
+    """One turn of the review loop: the draft as it stands and where the loop is."""
+
+    draft: BriefDraft
+    round: int = 1
+    status: Literal["awaiting_review", "approved"] = "awaiting_review"
+    edited_by_people: bool = False
+
+
+class DraftForReview(BaseModel):
+    round: int
+    draft: BriefDraft
+    generator: str
+    revision_note: str | None = None
+
+
+class ReviewDecision(BaseModel):
+    """Approve (optionally with an editor's changes), ask for changes, or reject."""
+
+    decision: Literal["approve", "request_changes", "reject"]
+    feedback: str = Field(default="", description="What to change (request_changes).")
+    reason: str = Field(default="", description="Why the brief is rejected (reject).")
+    edited_draft: BriefDraft | None = Field(
+        default=None, description="The draft as people edited it, approved as it stands."
+    )
+    edited_markdown: str | None = Field(
+        default=None, description="The brief's text as people edited it, approved as it stands."
+    )
+
+    @model_validator(mode="after")
+    def _explained(self) -> Self:
+        if self.decision == "request_changes" and not self.feedback.strip():
+            raise ValueError("say what should change (feedback)")
+        if self.decision == "reject" and not self.reason.strip():
+            raise ValueError("say why the brief is rejected (reason)")
+        edited = self.edited_draft is not None or self.edited_markdown is not None
+        if edited and self.decision != "approve":
+            raise ValueError("edits are approved as they stand; send them with decision=approve")
+        return self
+
+
+# --- outcome ----------------------------------------------------------------------------------
+
+
+class FinalBrief(BaseModel):
+    status: Literal["approved"] = "approved"
+    url: str
+    page_title: str
+    angle: str
+    target_keyword: str
+    rounds: int
+    edited_by_people: bool
+    generator: str
+    draft: BriefDraft
+    markdown: str
+
+
+class Rejection(BaseModel):
+    status: Literal["rejected"] = "rejected"
+    url: str
+    round: int
+    reason: str
+
+
+class OutlineStep(BaseModel):
+    """The outline step's output: the page, plus what the run searches for."""
+
+    outline: PageOutline
+    topic: str

@@ -1,0 +1,1 @@
+"""Benchmarks that print their figures: ``manage.py bench engine`` (and ``bench stream``)."""

@@ -164,10 +164,12 @@ CONTENT_BRIEF_FETCH_ALLOW_HOSTS = env_list("CONTENT_BRIEF_FETCH_ALLOW_HOSTS", []
 CONTENT_BRIEF_FETCH_TIMEOUT = float(os.environ.get("CONTENT_BRIEF_FETCH_TIMEOUT", "10"))
 
 # Live observation (review/live/). Websocket feeds poll the event log as a safety
-# net for lost notifications; without Redis that poll is how events committed by
-# worker processes reach browsers, so it is frequent.
+# net for lost notifications. Redis, or PostgreSQL's LISTEN/NOTIFY, carries those
+# notifications between processes; on SQLite without Redis the web process watches
+# the database files instead, and the poll is frequent because it is cheap there.
+_NOTIFIED_ACROSS_PROCESSES = bool(REDIS_URL) or "postgresql" in DATABASES["default"]["ENGINE"]
 HANDOFF_LIVE_POLL_SECONDS = float(
-    os.environ.get("HANDOFF_LIVE_POLL_SECONDS", "2.0" if REDIS_URL else "0.25")
+    os.environ.get("HANDOFF_LIVE_POLL_SECONDS", "2.0" if _NOTIFIED_ACROSS_PROCESSES else "0.25")
 )
 # Embedded (SQLite, no Redis): how often the web process checks the SQLite files for
 # commits by other processes, to read the event log at once instead of at the next poll.

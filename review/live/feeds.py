@@ -32,7 +32,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from review.live import reads, watch
+from review.live import postgres, reads, watch
 from review.live.groups import LIVE_GROUP
 from review.live.notifier import notifier
 
@@ -295,9 +295,16 @@ class Hub:
         if self._listener is None:
             self._listener = asyncio.create_task(self._listen())
         if self._watcher is None:
-            paths = watch.watched_files()
-            if paths:
-                self._watcher = asyncio.create_task(watch.watch(paths, self.wake_all))
+            self._watcher = self._watch_other_processes()
+
+    def _watch_other_processes(self) -> asyncio.Task[None] | None:
+        """Without Redis: notice other processes' commits in the database itself."""
+        if postgres.enabled():
+            return asyncio.create_task(postgres.listen(self.dispatch, self.wake_all))
+        paths = watch.watched_files()
+        if paths:
+            return asyncio.create_task(watch.watch(paths, self.wake_all))
+        return None
 
     def subscribe_run(self, run_id: str) -> tuple[RunFeed, Subscription]:
         feed = self.runs.get(run_id)
@@ -330,7 +337,7 @@ class Hub:
         await asyncio.gather(*stopping)
 
     def _stop_background(self) -> list[Any]:
-        """No feed left: stop watching files and leave the live group."""
+        """No feed left: stop watching the database and leave the live group."""
         stopping: list[Any] = []
         for task in (self._watcher, self._listener):
             if task is not None:

@@ -8,10 +8,12 @@ cheap and must never block or raise on the engine's hot path, so it only records
 - a cross-process layer (channels-redis, when ``REDIS_URL`` is set) is used from a
   private event loop in a daemon thread, started lazily once per process (forked
   workers get their own), so its connections are reused between notifications;
-- the in-memory layer exists only inside one process, so a notification can
-  only matter where websockets are served: it is sent on that process's serving
-  loop (registered by the feeds) and skipped everywhere else. Consumers in the
-  web process learn about work done by workers by polling the event log.
+- on PostgreSQL without Redis, the same batches go out as ``NOTIFY`` from that
+  private loop (``review.live.postgres``), and the serving processes ``LISTEN``;
+- the in-memory layer on SQLite exists only inside one process, so a
+  notification can only matter where websockets are served: it is sent on that
+  process's serving loop (registered by the feeds) and skipped everywhere else.
+  The web process notices workers' commits by watching the SQLite files.
 
 Notifications are throttled: the first change after a quiet spell is sent at
 once, and the changes that follow within ``WINDOW_SECONDS`` go out together as
@@ -33,6 +35,7 @@ from typing import Any
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
+from review.live import postgres
 from review.live.groups import LIVE_GROUP, RUNS_CHANGED
 
 logger = logging.getLogger(__name__)
@@ -49,6 +52,7 @@ class Notifier:
         self._private_pid = 0
         self._serving_loop: asyncio.AbstractEventLoop | None = None
         self._last_sent = 0.0
+        self._publisher = postgres.Publisher()
 
     def serve_on(self, loop: asyncio.AbstractEventLoop) -> None:
         """Called by the feeds: this process serves websockets on ``loop``."""
@@ -74,13 +78,20 @@ class Notifier:
             with self._lock:
                 self._scheduled = False
 
+    def close(self) -> None:
+        """Close this process's PostgreSQL connection, if it has one (it reopens on use)."""
+        loop = self._private_loop
+        if loop is not None and loop.is_running() and self._private_pid == os.getpid():
+            asyncio.run_coroutine_threadsafe(self._publisher.close(), loop).result(timeout=5)
+
     def _loop_for(self, layer: Any) -> asyncio.AbstractEventLoop | None:
-        if isinstance(layer, InMemoryChannelLayer):
+        if isinstance(layer, InMemoryChannelLayer) and not postgres.enabled():
             loop = self._serving_loop
             return loop if loop is not None and loop.is_running() else None
         if self._private_loop is None or self._private_pid != os.getpid():
             self._private_loop = _start_loop_thread()
             self._private_pid = os.getpid()
+            self._publisher = postgres.Publisher()  # a forked worker opens its own connection
         return self._private_loop
 
     async def _flush_after(self, layer: Any, delay: float) -> None:
@@ -90,7 +101,10 @@ class Notifier:
             batch, self._pending, self._scheduled = self._pending, {}, False
             self._last_sent = time.monotonic()
         try:
-            await layer.group_send(LIVE_GROUP, {"type": RUNS_CHANGED, "runs": batch})
+            if postgres.enabled():
+                await self._publisher.publish(batch)
+            else:
+                await layer.group_send(LIVE_GROUP, {"type": RUNS_CHANGED, "runs": batch})
         except Exception:
             logger.warning("live notification of %d runs failed", len(batch), exc_info=True)
 

@@ -26,8 +26,9 @@ def database_url_for_subprocess() -> str:
     return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def cluster_env(workers: int) -> dict[str, str]:
-    return {
+def cluster_env(workers: int, **overrides: str | None) -> dict[str, str]:
+    """The environment of a subprocess on the test database; an override of None unsets."""
+    env = {
         **os.environ,
         "DATABASE_URL": database_url_for_subprocess(),
         "HANDOFF_WORKFLOW_MODULES": WORKFLOW_MODULE,
@@ -36,6 +37,12 @@ def cluster_env(workers: int) -> dict[str, str]:
         "HANDOFF_QUEUE": "django_q",
         "HANDOFF_QUEUE_NAME": settings.Q_CLUSTER["name"],
     }
+    for name, value in overrides.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
 
 
 @pytest.fixture
@@ -46,8 +53,8 @@ def start_cluster(transactional_db: None, settings) -> Iterator[Callable[..., Cl
     settings.HANDOFF_QUEUE = "django_q"
     started: list[ClusterProcess] = []
 
-    def start(workers: int = 3) -> ClusterProcess:
-        cluster = ClusterProcess(workers=workers, env=cluster_env(workers), cwd=str(ROOT))
+    def start(workers: int = 3, **env: str | None) -> ClusterProcess:
+        cluster = ClusterProcess(workers=workers, env=cluster_env(workers, **env), cwd=str(ROOT))
         started.append(cluster)
         return cluster
 

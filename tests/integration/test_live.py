@@ -1,22 +1,27 @@
 """Live observation with real processes: daphne, a worker cluster, websocket clients.
 
-Without Redis (SQLite) the events reach daphne by its polling of the event log;
-with ``REDIS_URL`` set they are pushed through channels-redis by the workers.
-Either way a client sees the current state first and then every event once.
+Workers tell daphne that a run changed through channels-redis when ``REDIS_URL``
+is set, through LISTEN/NOTIFY on PostgreSQL without Redis, and by daphne watching
+the database files on SQLite without Redis. Whichever way, a client sees the
+current state first and then every event once.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.test import Client
+from django_q.conf import Conf
 from websockets.sync.client import ClientConnection, connect
 
+from review.live.notifier import notifier
 from review.testing import DaphneServer
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import ROOT, cluster_env, wait_for
 from workflows.engine import api
 from workflows.models import ExecutionStatus, RunEvent, RunStatus, StepExecution
 
@@ -159,3 +164,50 @@ def test_a_foreign_origin_and_anonymous_clients_are_refused_by_the_server(
             open_timeout=10,
         )
     assert foreign.value.response.status_code == 403
+
+
+def deliveries() -> list[Any]:
+    """The ways a commit can reach daphne with this pass's database and broker."""
+    if "sqlite" in settings.DATABASES["default"]["ENGINE"]:
+        return [pytest.param("sqlite-file-watch", id="sqlite-file-watch")]
+    modes = [pytest.param("postgres-notify", id="postgres-notify")]
+    if settings.REDIS_URL:
+        modes.insert(0, pytest.param("redis", id="redis"))
+    return modes
+
+
+@pytest.fixture(params=deliveries())
+def delivery(request, settings, monkeypatch) -> Iterator[dict[str, str | None]]:
+    """Environment overrides for the subprocesses; this process follows them."""
+    if request.param != "postgres-notify" or not settings.REDIS_URL:
+        yield {}
+        return
+    # Run PostgreSQL without Redis here too, so runs are enqueued where the workers look.
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.Q_CLUSTER = {
+        **{k: v for k, v in settings.Q_CLUSTER.items() if k != "redis"},
+        "orm": "default",
+    }
+    monkeypatch.setattr(Conf, "ORM", "default")
+    yield {"REDIS_URL": None}
+    notifier.close()  # its connection would keep the test database from being dropped
+
+
+def test_events_reach_a_client_from_the_workers_without_waiting_for_the_poll(
+    delivery: dict[str, str | None], start_cluster, reviewer: User
+) -> None:
+    start_cluster(workers=1, **delivery)
+    server = DaphneServer(
+        env=cluster_env(1, HANDOFF_LIVE_POLL_SECONDS="600", **delivery), cwd=str(ROOT)
+    )
+    try:
+        run = api.start_run("cluster-live-chain", {"n": 0})
+        first = StepExecution.objects.filter(run=run, kind="step")
+        wait_for(first.exists, 20, "the chain to start")
+        with open_stream(server, f"/ws/runs/{run.pk}/events/", reviewer) as ws:
+            state = receive(ws)
+            events = events_until_end(ws)  # each within 15 s: only a wake-up can deliver it
+    finally:
+        server.stop()
+    assert [event["id"] for event in events] == event_ids(run.pk, state["last_event_id"])
+    assert events[-1]["type"] == "run.completed"

@@ -10,7 +10,7 @@ import pytest
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import AnonymousUser, User
 
-from review.live import feeds
+from review.live import feeds, postgres
 from review.live.feeds import DashboardFeed, Hub, RunFeed
 from review.live.groups import LIVE_GROUP
 from review.live.notifier import Notifier
@@ -19,15 +19,20 @@ from tests.review.conftest import make_user
 from workflows.engine.testing import run_workflow
 
 
-def test_without_a_serving_loop_the_in_memory_notifier_does_nothing(settings) -> None:
+@pytest.fixture
+def in_memory_layer(settings, monkeypatch) -> None:
+    """The embedded layer on its own: nothing crosses processes, not even through PostgreSQL."""
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    monkeypatch.setattr(postgres, "enabled", lambda: False)
+
+
+def test_without_a_serving_loop_the_in_memory_notifier_does_nothing(in_memory_layer) -> None:
     Notifier()(str(uuid.uuid4()), 7)  # a worker process: nobody listens here; must not fail
 
 
 async def test_notifications_of_a_window_go_out_as_one_message_listing_every_run(
-    settings,
+    in_memory_layer,
 ) -> None:
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     layer = get_channel_layer()
     first, second = str(uuid.uuid4()), str(uuid.uuid4())
     channel = await layer.new_channel()
@@ -59,8 +64,7 @@ async def test_the_hub_wakes_only_the_feeds_of_the_runs_named() -> None:
     assert hub.dashboard._notified == {"a", "c"} and hub.dashboard._wake.is_set()
 
 
-async def test_a_failing_layer_never_breaks_the_caller(settings, monkeypatch) -> None:
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+async def test_a_failing_layer_never_breaks_the_caller(in_memory_layer, monkeypatch) -> None:
     layer = get_channel_layer()
 
     async def broken(*args, **kwargs):

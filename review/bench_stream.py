@@ -44,7 +44,7 @@ def run(*, quick: bool) -> Report:
         "stream",
         {
             "database": database,
-            "channel_layer": "redis" if redis else "in-memory + event-log polling",
+            "channel_layer": _delivery(redis=redis, database=database),
             "poll_s": settings.HANDOFF_LIVE_POLL_SECONDS,
             "workers": WORKERS,
             "quick": quick,
@@ -61,6 +61,15 @@ def run(*, quick: bool) -> Report:
         server.stop()
         cluster.stop()
     return report
+
+
+def _delivery(*, redis: bool, database: str) -> str:
+    """How workers' commits reach daphne in this configuration (see docs/live.md)."""
+    if redis:
+        return "redis"
+    if database == "postgresql":
+        return "in-memory + LISTEN/NOTIFY"
+    return "in-memory + database file watch"
 
 
 def _session_cookie() -> str:

@@ -15,11 +15,13 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import connections
+
+if TYPE_CHECKING:
+    import psycopg
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +61,17 @@ def parse(text: str) -> dict[str, Any] | None:
     return runs if isinstance(runs, dict) else None
 
 
+def _connect() -> Any:
+    """Open an autocommit connection; psycopg is imported only where PostgreSQL is used.
+
+    Importing it adds some 24,000 objects to every process, and each full garbage
+    collection walks them: on SQLite that was a measurable stall (docs/benchmarks.md).
+    """
+    import psycopg
+
+    return psycopg.AsyncConnection.connect(**connection_params(), autocommit=True)
+
+
 class Publisher:
     """One autocommit connection per process, opened on first use and after a failure."""
 
@@ -68,9 +81,7 @@ class Publisher:
     async def publish(self, runs: dict[str, int]) -> None:
         try:
             if self._connection is None or self._connection.closed:
-                self._connection = await psycopg.AsyncConnection.connect(
-                    **connection_params(), autocommit=True
-                )
+                self._connection = await _connect()
             await self._connection.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload(runs)))
         except Exception:
             await self.close()
@@ -90,9 +101,7 @@ async def listen(dispatch: Callable[[dict[str, Any]], None], wake_all: Callable[
     """
     while True:
         try:
-            async with await psycopg.AsyncConnection.connect(
-                **connection_params(), autocommit=True
-            ) as connection:
+            async with await _connect() as connection:
                 await connection.execute(f"LISTEN {CHANNEL}")
                 wake_all()
                 async for notification in connection.notifies():

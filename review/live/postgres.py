@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
@@ -61,7 +61,7 @@ def parse(text: str) -> dict[str, Any] | None:
     return runs if isinstance(runs, dict) else None
 
 
-def _connect() -> Any:
+def _connect() -> Awaitable[psycopg.AsyncConnection[Any]]:
     """Open an autocommit connection; psycopg is imported only where PostgreSQL is used.
 
     Importing it adds some 24,000 objects to every process, and each full garbage

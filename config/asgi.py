@@ -11,7 +11,6 @@ this is the websocket's CSRF protection), then the session middleware that sets
 
 from __future__ import annotations
 
-import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -35,8 +34,3 @@ application = ProtocolTypeRouter(
         ),
     }
 )
-
-# Everything loaded by now lives as long as the server. Freezing it keeps the
-# collector's full passes from walking it again: on a 2-core machine one pass over
-# the loaded app took about 90 ms, a pause every open websocket shares.
-gc.freeze()

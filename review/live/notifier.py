@@ -63,7 +63,8 @@ class Notifier:
             layer = get_channel_layer()
             if layer is None:
                 return
-            loop = self._loop_for(layer)
+            via_postgres = postgres.enabled()
+            loop = self._loop_for(layer, via_postgres=via_postgres)
             if loop is None:
                 return
             with self._lock:
@@ -72,7 +73,8 @@ class Notifier:
                     return
                 self._scheduled = True
                 delay = max(0.0, self._last_sent + WINDOW_SECONDS - time.monotonic())
-            asyncio.run_coroutine_threadsafe(self._flush_after(layer, delay), loop)
+            flush = self._flush_after(layer, delay, via_postgres=via_postgres)
+            asyncio.run_coroutine_threadsafe(flush, loop)
         except Exception:  # never let observation break a transition
             logger.warning("could not schedule a live notification", exc_info=True)
             with self._lock:
@@ -84,8 +86,8 @@ class Notifier:
         if loop is not None and loop.is_running() and self._private_pid == os.getpid():
             asyncio.run_coroutine_threadsafe(self._publisher.close(), loop).result(timeout=5)
 
-    def _loop_for(self, layer: Any) -> asyncio.AbstractEventLoop | None:
-        if isinstance(layer, InMemoryChannelLayer) and not postgres.enabled():
+    def _loop_for(self, layer: Any, *, via_postgres: bool) -> asyncio.AbstractEventLoop | None:
+        if isinstance(layer, InMemoryChannelLayer) and not via_postgres:
             loop = self._serving_loop
             return loop if loop is not None and loop.is_running() else None
         if self._private_loop is None or self._private_pid != os.getpid():
@@ -94,14 +96,14 @@ class Notifier:
             self._publisher = postgres.Publisher()  # a forked worker opens its own connection
         return self._private_loop
 
-    async def _flush_after(self, layer: Any, delay: float) -> None:
+    async def _flush_after(self, layer: Any, delay: float, *, via_postgres: bool) -> None:
         if delay:
             await asyncio.sleep(delay)
         with self._lock:
             batch, self._pending, self._scheduled = self._pending, {}, False
             self._last_sent = time.monotonic()
         try:
-            if postgres.enabled():
+            if via_postgres:
                 await self._publisher.publish(batch)
             else:
                 await layer.group_send(LIVE_GROUP, {"type": RUNS_CHANGED, "runs": batch})

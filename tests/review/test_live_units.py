@@ -143,3 +143,24 @@ def test_the_sqlite_watch_is_only_for_embedded_mode(settings) -> None:
 
     expected = connection.vendor == "sqlite" and not settings.REDIS_URL
     assert bool(watch.watched_files()) == expected
+
+
+def test_a_sqlite_process_never_loads_the_postgresql_driver() -> None:
+    """Its objects would lengthen every full garbage collection (docs/benchmarks.md)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    probe = (
+        "import sys, django; django.setup();"
+        "from config import asgi;"
+        "sys.exit('psycopg' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr.decode()

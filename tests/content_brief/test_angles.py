@@ -57,3 +57,15 @@ def test_each_angle_cites_its_evidence_and_the_title_loses_the_site_name() -> No
 def test_angles_without_gaps_or_discussions_leave_only_the_guide() -> None:
     proposal = angles.propose(PAGE, research(["compost smells"], [], []))
     assert len(proposal.angles) == 1
+
+
+def test_a_custom_angle_gets_the_keyword_sharing_most_of_its_words() -> None:
+    found = research(["compost", "compost pile", "compost bin", "small compost bin"], [], [])
+    assert angles.keyword_for_angle(found, "A small compost bin for a flat") == "small compost bin"
+    assert angles.keyword_for_angle(found, "Bins on balconies") == "compost bin"  # plural-blind
+
+
+def test_ties_go_to_the_best_ranked_phrase_and_stopwords_do_not_count() -> None:
+    found = research(["compost pile", "compost bin", "in a pinch"], [], [])
+    assert angles.keyword_for_angle(found, "Compost in a hurry") == "compost pile"
+    assert angles.keyword_for_angle(found, "Living in a flat") == ""

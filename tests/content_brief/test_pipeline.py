@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -86,12 +87,19 @@ def test_whole_pipeline_through_every_decision(demo_site: str, people) -> None:
     tokens = run.events.filter(type=EventType.STEP_OUTPUT, path_key="draft")
     assert tokens.exists() and all(e.data["type"] == "token" for e in tokens)
 
+    unchanged = first["payload"]["draft"]["markdown"]  # the review page sends the text back
     run = decide(
         run,
         "brief_review",
-        {"decision": "request_changes", "feedback": "Add a section on compost tea"},
+        {
+            "decision": "request_changes",
+            "feedback": "Add a section on compost tea",
+            "edited_markdown": unchanged,
+        },
         rita,
     )
+    round_one = run.executions.get(path_key="brief_review", iteration=1)
+    assert round_one.output["edited_by_people"] is False  # the same text is no edit
     second = waiting(run)["payload"]
     assert second["round"] == 2
     assert any("compost tea" in s["heading"].lower() for s in second["draft"]["outline"])
@@ -139,7 +147,12 @@ def test_whole_pipeline_through_every_decision(demo_site: str, people) -> None:
     resumed = run.events.filter(type=EventType.STEP_RESUMED).order_by("id")
     assert [e.actor.username for e in resumed] == ["rita", "rita", "rita", "eddie"]
     assert resumed[1].data["resume_data"]["feedback"] == "Add a section on compost tea"
-    assert run.state == {"angle": brief["angle"], "target_keyword": brief["target_keyword"]}
+    assert run.state == {
+        "subject": brief["page_title"],
+        "angle": brief["angle"],
+        "target_keyword": brief["target_keyword"],
+    }
+    assert brief["page_title"].startswith("How to Start Composting at Home")
 
 
 def test_rejecting_the_brief_ends_the_run_as_rejected(demo_site: str, people) -> None:
@@ -167,14 +180,105 @@ def test_unclear_decisions_are_refused_with_the_field(demo_site: str, people) ->
     run = advance(api.start_run(WORKFLOW_ID, {"url": demo_site + ARTICLE}))
     with pytest.raises(InvalidResumeData, match="choose a suggested angle"):
         api.resume_run(run.pk, {}, path="angle_review")
-    with pytest.raises(InvalidResumeData, match="needs a target_keyword"):
-        api.resume_run(run.pk, {"custom_angle": "Mine"}, path="angle_review")
+    with pytest.raises(InvalidResumeData, match="at most 300 characters"):
+        api.resume_run(run.pk, {"custom_angle": "x" * 301}, path="angle_review")
     run = decide(run, "angle_review", {"option": 0}, people["rita"])
     with pytest.raises(InvalidResumeData, match="say what should change"):
         api.resume_run(run.pk, {"decision": "request_changes"}, path="brief_review")
     with pytest.raises(InvalidResumeData, match="say why the brief is rejected"):
         api.resume_run(run.pk, {"decision": "reject"}, path="brief_review")
+    with pytest.raises(InvalidResumeData, match="a rejected brief keeps no edits"):
+        api.resume_run(
+            run.pk,
+            {"decision": "reject", "reason": "no", "edited_markdown": "# Mine"},
+            path="brief_review",
+        )
+    with pytest.raises(InvalidResumeData, match="at most 4000 characters"):
+        api.resume_run(
+            run.pk, {"decision": "request_changes", "feedback": "x" * 4001}, path="brief_review"
+        )
     assert waiting(run)["iteration"] == 1
+
+
+@pytest.mark.parametrize(
+    ("angle", "expected"),
+    [
+        ("A compost bin for a small flat", "compost bin"),  # shares two words; "compost" one
+        ("Knitting for cats", None),  # shares none: the first suggested angle's keyword
+    ],
+)
+def test_a_custom_angle_without_a_keyword_gets_one_from_the_research(
+    demo_site: str, people, angle: str, expected: str | None
+) -> None:
+    run = advance(api.start_run(WORKFLOW_ID, {"url": demo_site + ARTICLE}))
+    proposal = waiting(run)["payload"]
+    run = decide(run, "angle_review", {"custom_angle": angle}, people["rita"])
+    keyword = expected or proposal["angles"][0]["target_keyword"]
+    assert keyword
+    assert run.state["target_keyword"] == keyword
+    chosen = run.executions.get(path_key="angle_review").output
+    assert (chosen["angle"], chosen["target_keyword"]) == (angle, keyword)
+    assert waiting(run)["payload"]["draft"]["target_keyword"] == keyword
+
+
+EDITOR_LINE = "Editor's line: keep this"
+
+
+def test_an_editor_s_line_survives_revisions_and_approval(demo_site: str, people) -> None:
+    rita, eddie = people["rita"], people["eddie"]
+    run = advance(api.start_run(WORKFLOW_ID, {"url": demo_site + ARTICLE}))
+    run = decide(run, "angle_review", {"option": 0}, rita)
+    written = waiting(run)["payload"]["draft"]["markdown"]
+    # The draft already has a "Worm bin" section, which the writer would not add twice; the
+    # editor rewrote it away, so the text - not the writer's own fields - must decide.
+    worm_bin = re.search(r"^### Worm bin\n(?:- .*\n)*\n", written, re.M)
+    assert worm_bin is not None
+    edited = written.replace(worm_bin.group(0), "").replace(
+        "## Outline\n", f"## Outline\n\n{EDITOR_LINE}\n"
+    )
+    changes = {"decision": "request_changes", "feedback": "add a section on worm bins"}
+    run = decide(run, "brief_review", {**changes, "edited_markdown": edited}, eddie)
+    assert run.executions.get(path_key="brief_review", iteration=1).output["edited_by_people"]
+
+    second = waiting(run)["payload"]
+    assert second["round"] == 2
+    assert EDITOR_LINE in second["draft"]["markdown"]
+    assert "### Worm bins" in second["draft"]["markdown"]
+    assert "Offline draft" in second["draft"]["markdown"].splitlines()[0]
+
+    shorter = {"decision": "request_changes", "feedback": "shorter"}
+    run = decide(
+        run, "brief_review", {**shorter, "edited_markdown": second["draft"]["markdown"]}, rita
+    )
+    third = waiting(run)["payload"]
+    assert third["round"] == 3
+    assert EDITOR_LINE in third["draft"]["markdown"]
+    assert "### Worm bins" in third["draft"]["markdown"]
+    assert third["draft"]["word_count_target"] < second["draft"]["word_count_target"]
+    tokens = run.events.filter(
+        type=EventType.STEP_OUTPUT, path_key="brief_review", data__data__round=3
+    ).order_by("id")
+    assert "".join(e.data["data"]["text"] for e in tokens) == third["draft"]["markdown"]
+
+    final_text = third["draft"]["markdown"]
+    run = decide(run, "brief_review", {"decision": "approve", "edited_markdown": final_text}, rita)
+    assert run.status == RunStatus.SUCCESS, run.error
+    assert EDITOR_LINE in run.result["markdown"]
+    assert run.result["markdown"] == final_text
+    assert run.result["edited_by_people"] is True
+    assert run.result["rounds"] == 3
+
+
+def test_a_page_without_a_title_is_named_by_its_final_address(
+    demo_site: str, people, local_server: LocalServer, settings: Any
+) -> None:
+    settings.CONTENT_BRIEF_FETCH_ALLOW_HOSTS = [local_server.netloc]
+    body = "<html><body><h2>Bokashi basics</h2><p>" + "Bokashi ferments scraps. " * 40
+    local_server.add("/untitled", body + "</p></body></html>")
+    local_server.add("/old", "", status=302, headers={"Location": "/untitled"})
+    run = advance(api.start_run(WORKFLOW_ID, {"url": local_server.url("/old")}))
+    assert waiting(run)["path"] == ["angle_review"]
+    assert run.state == {"subject": local_server.url("/untitled")}
 
 
 def test_an_angle_that_does_not_exist_is_asked_again(demo_site: str, people) -> None:

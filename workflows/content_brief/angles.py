@@ -7,7 +7,12 @@ with), and says which evidence, so the reviewer can judge it at a glance.
 
 from __future__ import annotations
 
-from workflows.content_brief.keywords import normalise_words, term_key
+from workflows.content_brief.keywords import (
+    is_stopword,
+    normalise_words,
+    phrase_chunks,
+    term_key,
+)
 from workflows.content_brief.schemas import AngleOption, AngleProposal, Research
 from workflows.content_brief.types import PageOutline
 
@@ -72,6 +77,28 @@ def lead_keyword(research: Research, subject: str) -> str:
     if best:
         return best
     return research.keywords.keywords[0].phrase if research.keywords.keywords else ""
+
+
+def keyword_for_angle(research: Research, angle: str) -> str:
+    """The best-ranked research phrase sharing the most words with a reviewer's own angle.
+
+    A reviewer who writes their own angle should not have to invent a keyword too;
+    the page's keywords are already ranked, so the one closest to the angle's words
+    is the natural target. Stopwords do not count, so "in a" never makes a match.
+    Returns "" when no phrase shares a word with the angle.
+    """
+    angle_terms = _content_terms(angle)
+    best, best_overlap = "", 0
+    for keyword in research.keywords.keywords:
+        overlap = len(_content_terms(keyword.phrase) & angle_terms)
+        if overlap > best_overlap:
+            best, best_overlap = keyword.phrase, overlap
+    return best
+
+
+def _content_terms(text: str) -> set[str]:
+    words = (word for chunk in phrase_chunks(text) for word in chunk)
+    return {term_key(word) for word in words if not is_stopword(word)}
 
 
 def _title_subject(outline: PageOutline) -> str:

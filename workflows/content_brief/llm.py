@@ -7,6 +7,11 @@ change. The model is asked for a JSON object rather than Markdown: structured
 fields can be validated, shown in a review form and re-rendered by
 ``render_markdown`` in the same layout whoever wrote them. Tokens are streamed
 through ``on_token`` so a reviewer watching the run sees progress immediately.
+
+A revision is the exception to rendering: editors may have changed the brief's
+text, and a rendering of fields would lose that. So the model is shown the current
+Markdown and asked to return the whole revised text as well (``markdown``), which
+becomes the draft's Markdown when it is there.
 """
 
 from __future__ import annotations
@@ -23,8 +28,9 @@ from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from workflows.content_brief.brief_markdown import render_markdown
+from workflows.content_brief.brief_text import BriefText
 from workflows.content_brief.errors import ProviderError, retryable_status
-from workflows.content_brief.offline_writer import OfflineBriefWriter
+from workflows.content_brief.offline_writer import OFFLINE_MARKER, OfflineBriefWriter
 from workflows.content_brief.types import BriefDraft, BriefRequest, OutlineSection
 
 __all__ = [
@@ -74,7 +80,25 @@ Reply with one JSON object and nothing else, with exactly these keys:
   "community_insights": array of strings (what real readers struggle with or ask),
   "word_count_target": integer,
   "sources": array of URLs taken from the research,
-  "revision_note": string or null (what changed, when revising).
+  "revision_note": string or null (what changed, when revising),
+  "markdown": string or null (when revising: the complete revised brief as Markdown).
+"""
+
+REVISION_REQUEST = """\
+The brief as it stands now, in Markdown. People may have edited it since you wrote it; \
+their edits are deliberate, so keep every line they changed or added unless the feedback \
+below asks otherwise:
+
+<current_brief>
+{markdown}
+</current_brief>
+
+Reviewer feedback:
+{feedback}
+
+Return the complete revised brief as the same JSON object. Put the whole revised brief, as \
+Markdown, in "markdown": start from the current brief above and change only what the \
+feedback asks for. Set revision_note to one or two sentences saying what you changed.\
 """
 
 
@@ -84,6 +108,12 @@ def _research(request: BriefRequest) -> str:
 
 def _draft_payload(draft: BriefDraft) -> str:
     return draft.model_dump_json(exclude={"markdown", "generator"})
+
+
+def _revision_request(previous: BriefDraft, feedback: str) -> str:
+    """The current text (people's edits included) and the feedback, as the model's task."""
+    markdown = previous.markdown.strip() or render_markdown(previous).strip()
+    return REVISION_REQUEST.format(markdown=markdown, feedback=feedback)
 
 
 # --- parsing --------------------------------------------------------------------------------
@@ -107,6 +137,7 @@ class _Payload(BaseModel):
     word_count_target: int = 0
     sources: list[str] = Field(default_factory=list)
     revision_note: str | None = None
+    markdown: str | None = None
 
     @field_validator("outline", mode="before")
     @classmethod
@@ -158,7 +189,11 @@ def parse_brief_json(
     previous: BriefDraft | None = None,
 ) -> BriefDraft:
     """Turn a model's reply into a BriefDraft, filling gaps from the request (or the draft
-    being revised) so a partial answer still yields a usable brief."""
+    being revised) so a partial answer still yields a usable brief.
+
+    When revising, the model's own ``markdown`` is the draft's text if it sent one, as
+    that is where people's edits survive; otherwise the fields are rendered.
+    """
     data = _json_object(text)
     if data is None:
         raise ProviderError(
@@ -188,7 +223,21 @@ def parse_brief_json(
         generator=generator,
         revision_note=payload.revision_note if previous else None,
     )
-    return draft.model_copy(update={"markdown": render_markdown(draft)})
+    markdown = payload.markdown if previous is not None else None
+    if markdown is None or not markdown.strip():
+        return draft.model_copy(update={"markdown": render_markdown(draft)})
+    return draft.model_copy(update={"markdown": _headed(markdown, generator)})
+
+
+def _headed(markdown: str, generator: str) -> str:
+    """The model's Markdown with a header naming it as the writer, as rendered briefs have.
+
+    An offline notice carried over from an earlier round would now be false, so it goes.
+    """
+    text = BriefText(markdown.replace("\r\n", "\n"))
+    text.remove_lines_starting(OFFLINE_MARKER)
+    text.set_generator(generator)
+    return text.markdown()
 
 
 # --- OpenAI-compatible writer ---------------------------------------------------------------
@@ -250,14 +299,7 @@ class OpenAICompatibleWriter:
             {"role": "system", "content": SYSTEM_PROMPT},
             {"role": "user", "content": f"{_research(request)}\n\nWrite the brief."},
             {"role": "assistant", "content": _draft_payload(previous)},
-            {
-                "role": "user",
-                "content": (
-                    f"Reviewer feedback:\n{feedback}\n\nReturn the complete revised brief as the "
-                    "same JSON object, and set revision_note to one or two sentences saying what "
-                    "you changed."
-                ),
-            },
+            {"role": "user", "content": _revision_request(previous, feedback)},
         ]
         text = self._complete(messages, on_token)
         return parse_brief_json(text, request, generator=self.generator, previous=previous)

@@ -6,6 +6,11 @@ is: ``generator`` and the first line of the Markdown both say no LLM wrote it.
 Feedback handling is a handful of recognisable instructions ("add a section on
 X", "remove X", "shorter", "answer whether X"), not understanding; anything it
 cannot act on is kept verbatim in ``revision_note`` for the human writer.
+
+A revision edits the previous draft's Markdown text, not a fresh rendering of its
+fields: editors may have changed that text while it waited for review, and every
+line they wrote stays unless the feedback removes it. The structured fields are
+updated alongside, so the draft's data still says what changed.
 """
 
 from __future__ import annotations
@@ -15,17 +20,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from workflows.content_brief.brief_markdown import render_markdown
+from workflows.content_brief.brief_text import BriefText
 from workflows.content_brief.keywords import normalise_words, phrase_in
 from workflows.content_brief.types import BriefDraft, BriefRequest, OutlineSection
 
 __all__ = ["OFFLINE_GENERATOR", "OfflineBriefWriter", "stream_chunks"]
 
 OFFLINE_GENERATOR = "Offline template generator (rule-based, not an LLM)"
+OFFLINE_MARKER = "> **Offline draft:**"
 OFFLINE_NOTICE = (
-    "> **Offline draft:** assembled by fixed rules from the research data - not written by "
+    f"{OFFLINE_MARKER} assembled by fixed rules from the research data - not written by "
     "an LLM. Set LLM_BASE_URL or LLM_API_KEY to have a language model write briefs."
 )
 MIN_WORDS, MAX_WORDS = 300, 5000
+# What ``render_markdown`` calls the parts of a brief that feedback changes.
+OUTLINE, QUESTIONS = "Outline", "Questions to answer"
+TARGET_LENGTH, REVISION_NOTE = "Target length", "Revision note"
 
 _SHORTER = re.compile(r"\b(shorter|more concise|too long|trim|tighten|less detail)\b", re.I)
 _LONGER = re.compile(
@@ -179,6 +189,7 @@ class OfflineBriefWriter:
         on_token: Callable[[str], None] | None = None,
     ) -> BriefDraft:
         edit = _Revision(
+            text=BriefText(previous.markdown or render_markdown(previous)),
             outline=list(previous.outline),
             questions=list(previous.questions_to_answer),
             words=previous.word_count_target,
@@ -191,29 +202,44 @@ class OfflineBriefWriter:
                 edit.ask(_topic(match["topic"]))
             elif match := _ADD.search(clause):
                 edit.add(_topic(match["topic"]))
+        note = edit.note(feedback)
+        edit.text.set_field(REVISION_NOTE, note)
+        edit.text.set_generator(self.generator)
+        edit.text.set_top_notice(OFFLINE_NOTICE, OFFLINE_MARKER)
         draft = previous.model_copy(
             update={
                 "outline": edit.outline,
                 "questions_to_answer": edit.questions,
                 "word_count_target": edit.words,
                 "generator": self.generator,
-                "revision_note": edit.note(feedback),
+                "revision_note": note,
             }
         )
-        return self._finish(draft, on_token)
+        return _streamed(draft, edit.text.markdown(), on_token)
 
     def _finish(self, draft: BriefDraft, on_token: Callable[[str], None] | None) -> BriefDraft:
-        markdown = f"{OFFLINE_NOTICE}\n\n{render_markdown(draft)}"
-        if on_token is not None:
-            for chunk in stream_chunks(markdown):
-                on_token(chunk)
-        return draft.model_copy(update={"markdown": markdown})
+        return _streamed(draft, f"{OFFLINE_NOTICE}\n\n{render_markdown(draft)}", on_token)
+
+
+def _streamed(
+    draft: BriefDraft, markdown: str, on_token: Callable[[str], None] | None
+) -> BriefDraft:
+    """The draft with its Markdown, sent to ``on_token`` in small pieces as well."""
+    if on_token is not None:
+        for chunk in stream_chunks(markdown):
+            on_token(chunk)
+    return draft.model_copy(update={"markdown": markdown})
 
 
 @dataclass
 class _Revision:
-    """The brief being edited, plus a plain account of what was and was not changed."""
+    """The brief being edited, plus a plain account of what was and was not changed.
 
+    The text decides: what a reviewer reads is the Markdown, so "already there" and
+    "nothing to remove" are judged on it, and the structured fields follow.
+    """
+
+    text: BriefText
     outline: list[OutlineSection]
     questions: list[str]
     words: int
@@ -222,28 +248,33 @@ class _Revision:
 
     def resize(self, feedback: str) -> None:
         factor = 0.75 if _SHORTER.search(feedback) else 1.3 if _LONGER.search(feedback) else 1
-        if factor != 1:
-            before, self.words = self.words, _round_words(self.words * factor)
-            self.changes.append(f"target length {before} -> {self.words} words")
+        if factor == 1:
+            return
+        before = self.text.field_number(TARGET_LENGTH) or self.words
+        self.words = _round_words(before * factor)
+        self.text.set_field(TARGET_LENGTH, f"about {self.words:,} words", before=REVISION_NOTE)
+        self.changes.append(f"target length {before} -> {self.words} words")
 
     def remove(self, topic: str) -> None:
         if not topic:
             return
-        kept = [s for s in self.outline if not _mentions(s.heading, topic)]
-        if len(kept) == len(self.outline):
+        removed = self.text.remove_subsections(lambda heading: _mentions(heading, topic))
+        self.outline = [s for s in self.outline if not _mentions(s.heading, topic)]
+        if not removed:
             self.skipped.append(f'no section mentions "{topic}"')
             return
-        self.outline = kept
         self.changes.append(f'removed the section on "{topic}"')
 
     def ask(self, topic: str) -> None:
         if not topic:
             return
         question = _cap(topic.rstrip("?")) + ("?" if _QUESTION_WORD.match(topic) else "")
-        if question.lower() in (q.lower() for q in self.questions):
+        if _contains(self.text.numbered_items(QUESTIONS), question):
             self.skipped.append(f'"{question}" is already a question to answer')
             return
-        self.questions.append(question)
+        self.text.add_numbered_item(QUESTIONS, question)
+        if not _contains(self.questions, question):
+            self.questions.append(question)
         self.changes.append(f'added the question "{question}"')
 
     def add(self, topic: str) -> None:
@@ -251,10 +282,13 @@ class _Revision:
             return
         if _QUESTION_WORD.match(topic) or topic.lower().startswith("whether "):
             self.ask(topic)
-        elif any(_mentions(s.heading, topic) for s in self.outline):
+        elif any(_mentions(heading, topic) for heading in self.text.headings(3)):
             self.skipped.append(f'the outline already has a section on "{topic}"')
         else:
-            self.outline.append(OutlineSection(heading=_cap(topic)))
+            heading = _cap(topic)
+            self.text.add_subsection(OUTLINE, heading)
+            if not _contains([s.heading for s in self.outline], heading):
+                self.outline.append(OutlineSection(heading=heading))
             self.changes.append(f'added a section on "{topic}"')
 
     def note(self, feedback: str) -> str:
@@ -269,6 +303,10 @@ class _Revision:
         if self.skipped:
             note += " Not changed: " + "; ".join(self.skipped) + "."
         return note
+
+
+def _contains(items: list[str], text: str) -> bool:
+    return text.lower() in (item.lower() for item in items)
 
 
 def _topic(raw: str) -> str:

@@ -21,10 +21,23 @@ from workflows.content_brief.types import (
     Thread,
 )
 
+# Bounds on what people type. SQLite does not enforce column lengths, so the schema is the
+# one place where oversized input is refused the same way on every database.
+SHORT_TEXT = 300
+KEYWORD_TEXT = 200
+LONG_TEXT = 4000
+URL_TEXT = 2000
+MARKDOWN_TEXT = 200_000
+
 
 class BriefInput(BaseModel):
-    url: str = Field(description="The page the brief is for.")
-    topic: str = Field(default="", description="Optional: what to search for, if not the title.")
+    url: str = Field(title="URL", max_length=URL_TEXT, description="The page the brief is for.")
+    topic: str = Field(
+        default="",
+        title="Topic",
+        max_length=SHORT_TEXT,
+        description="Optional: what to search for, if not the title.",
+    )
 
     @field_validator("url")
     @classmethod
@@ -77,20 +90,29 @@ class AngleProposal(BaseModel):
 
 
 class AngleChoice(BaseModel):
-    """Pick one of the suggested angles by number, or write your own."""
+    """Pick one of the suggested angles by number, or write your own.
 
-    option: int | None = Field(default=None, ge=0, description="Index of a suggested angle.")
-    custom_angle: str = ""
-    target_keyword: str = Field(default="", description="Overrides the angle's keyword.")
-    note: str = ""
+    A custom angle may leave ``target_keyword`` empty: ``angle_review`` then derives
+    one from the research, so a reviewer is never blocked on choosing a keyword.
+    """
+
+    option: int | None = Field(
+        default=None, ge=0, title="Angle", description="Index of a suggested angle."
+    )
+    custom_angle: str = Field(default="", title="Custom angle", max_length=SHORT_TEXT)
+    target_keyword: str = Field(
+        default="",
+        title="Target keyword",
+        max_length=KEYWORD_TEXT,
+        description="Overrides the angle's keyword.",
+    )
+    note: str = Field(default="", title="Note", max_length=LONG_TEXT)
 
     @model_validator(mode="after")
     def _one_choice(self) -> Self:
         has_custom = bool(self.custom_angle.strip())
         if (self.option is None) == (not has_custom):
             raise ValueError("choose a suggested angle (option) or write a custom_angle, not both")
-        if has_custom and not self.target_keyword.strip():
-            raise ValueError("a custom angle needs a target_keyword")
         return self
 
 
@@ -121,17 +143,43 @@ class DraftForReview(BaseModel):
 
 
 class ReviewDecision(BaseModel):
-    """Approve (optionally with an editor's changes), ask for changes, or reject."""
+    """Approve (optionally with an editor's changes), ask for changes, or reject.
+
+    ``edited_markdown`` travels with approval and with a request for changes alike:
+    editors edit the text while the review waits, and a revision must start from
+    what they wrote rather than from the draft as the writer left it.
+    """
 
     decision: Literal["approve", "request_changes", "reject"]
-    feedback: str = Field(default="", description="What to change (request_changes).")
-    reason: str = Field(default="", description="Why the brief is rejected (reject).")
+    feedback: str = Field(
+        default="",
+        title="Feedback",
+        max_length=LONG_TEXT,
+        description="What to change (request_changes).",
+    )
+    reason: str = Field(
+        default="",
+        title="Reason",
+        max_length=LONG_TEXT,
+        description="Why the brief is rejected (reject).",
+    )
     edited_draft: BriefDraft | None = Field(
         default=None, description="The draft as people edited it, approved as it stands."
     )
     edited_markdown: str | None = Field(
-        default=None, description="The brief's text as people edited it, approved as it stands."
+        default=None,
+        max_length=MARKDOWN_TEXT,
+        description="The brief's text as people edited it: approved as it stands, or the "
+        "starting point of the revision (request_changes).",
     )
+
+    @field_validator("edited_markdown")
+    @classmethod
+    def _unix_newlines(cls, value: str | None) -> str | None:
+        """Browsers submit textareas with CRLF; without this an untouched text looks edited."""
+        if value is None:
+            return None
+        return value.replace("\r\n", "\n").replace("\r", "\n")
 
     @model_validator(mode="after")
     def _explained(self) -> Self:
@@ -139,9 +187,13 @@ class ReviewDecision(BaseModel):
             raise ValueError("say what should change (feedback)")
         if self.decision == "reject" and not self.reason.strip():
             raise ValueError("say why the brief is rejected (reason)")
-        edited = self.edited_draft is not None or self.edited_markdown is not None
-        if edited and self.decision != "approve":
-            raise ValueError("edits are approved as they stand; send them with decision=approve")
+        if self.decision == "reject" and self.edited_markdown is not None:
+            raise ValueError(
+                "a rejected brief keeps no edits; leave out edited_markdown, or send it with "
+                "decision=approve or decision=request_changes"
+            )
+        if self.edited_draft is not None and self.decision != "approve":
+            raise ValueError("edited_draft is approved as it stands; send it with decision=approve")
         return self
 
 

@@ -26,7 +26,13 @@ from workflows.content_brief.schemas import (
 )
 from workflows.content_brief.search import competitor_gaps
 from workflows.content_brief.streaming import TokenBatcher
-from workflows.content_brief.types import BriefDraft, BriefRequest, KeywordAnalysis, PageSummary
+from workflows.content_brief.types import (
+    BriefDraft,
+    BriefRequest,
+    KeywordAnalysis,
+    PageOutline,
+    PageSummary,
+)
 from workflows.engine import Backoff, StepContext, step
 
 NETWORK_RETRIES = Backoff(initial=2, factor=2, maximum=30)
@@ -46,7 +52,18 @@ def outline(ctx: StepContext[BriefInput]) -> OutlineStep:
     )
     parsed = extract_outline(page.html, page.final_url)
     topic = ctx.input.topic.strip() or parsed.title or ctx.input.url
+    ctx.set_state(subject=run_subject(parsed))
     return OutlineStep(outline=parsed, topic=topic)
+
+
+def run_subject(page: PageOutline) -> str:
+    """What the run is about, for lists of runs: the page's title, else where it was fetched.
+
+    The outline's title is the ``<title>``, or the first H1 without one; its ``url``
+    is the address after redirects, so a page with neither is named by where its
+    content really came from.
+    """
+    return page.title.strip() or page.url
 
 
 @step(input=OutlineStep, output=KeywordAnalysis)
@@ -109,9 +126,16 @@ def angle_review(ctx: StepContext[Research]) -> ChosenAngle:
         picked = proposal.angles[choice.option]
         angle, keyword = picked.title, choice.target_keyword.strip() or picked.target_keyword
     else:
-        angle, keyword = choice.custom_angle.strip(), choice.target_keyword.strip()
+        angle = choice.custom_angle.strip()
+        keyword = choice.target_keyword.strip() or _custom_keyword(ctx.input, angle, proposal)
     ctx.set_state(angle=angle, target_keyword=keyword)
     return ChosenAngle(angle=angle, target_keyword=keyword, note=choice.note, research=ctx.input)
+
+
+def _custom_keyword(research: Research, angle: str, proposal: AngleProposal) -> str:
+    """A keyword for a custom angle given without one: the research phrase closest to the
+    angle, else the keyword the first suggested angle targets."""
+    return angles.keyword_for_angle(research, angle) or proposal.angles[0].target_keyword
 
 
 def brief_request(ctx: StepContext[object], chosen: ChosenAngle) -> BriefRequest:
@@ -175,14 +199,25 @@ def brief_review(ctx: StepContext[ReviewRound]) -> ReviewRound:
         ctx.bail(Rejection(url=page.url, round=current.round, reason=decision.reason.strip()))
     if decision.decision == "approve":
         return _approved(current, decision)
+    previous, edited = _as_people_left_it(current, decision)
     chosen = ctx.step_output("angle_review")
     with _token_stream(ctx, current.round + 1) as stream:
         revised = providers.brief_writer().revise_brief(
-            brief_request(ctx, chosen), current.draft, decision.feedback.strip(), on_token=stream
+            brief_request(ctx, chosen), previous, decision.feedback.strip(), on_token=stream
         )
-    return ReviewRound(
-        draft=revised, round=current.round + 1, edited_by_people=current.edited_by_people
-    )
+    return ReviewRound(draft=revised, round=current.round + 1, edited_by_people=edited)
+
+
+def _as_people_left_it(current: ReviewRound, decision: ReviewDecision) -> tuple[BriefDraft, bool]:
+    """The draft a revision starts from, and whether people have edited the brief so far.
+
+    Editors change the text while the review waits; revising the writer's own draft
+    instead would throw their work away. Text sent back unchanged is not an edit.
+    """
+    text = decision.edited_markdown
+    if text is None or text == current.draft.markdown:
+        return current.draft, current.edited_by_people
+    return current.draft.model_copy(update={"markdown": text}), True
 
 
 def _approved(current: ReviewRound, decision: ReviewDecision) -> ReviewRound:

@@ -1,6 +1,16 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _install_roles(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    """After migrate (and after a test flush), the role groups exist with their permissions."""
+    from review.roles import ensure_roles
+
+    ensure_roles(using=using)
 
 
 class ReviewConfig(AppConfig):
@@ -13,3 +23,4 @@ class ReviewConfig(AppConfig):
 
         # The engine never imports review: it calls whoever subscribed, after commit.
         notify.subscribe(notifier)
+        post_migrate.connect(_install_roles, sender=self, dispatch_uid="review-install-roles")

@@ -179,7 +179,10 @@ class RunPageConsumer(RunStreamConsumer):
     shown: rendering.Signatures
 
     async def send_state(self) -> None:
-        html, last, self.shown = await database_sync_to_async(rendering.run_state_html)(self.run_id)
+        user = self.scope["user"]
+        html, last, self.shown = await database_sync_to_async(rendering.run_state_html)(
+            self.run_id, user
+        )
         await self.send(html)
         self.cursor = last
         await self.send_news()
@@ -193,7 +196,11 @@ class RunPageConsumer(RunStreamConsumer):
             key,
             lambda: database_sync_to_async(rendering.run_update_html)(self.run_id, events, shown),
         )
-        await self.send(html)
+        # Controls depend on who looks, so that part is rendered for this connection alone.
+        own = await database_sync_to_async(rendering.viewer_update_html)(
+            self.run_id, events, self.scope["user"]
+        )
+        await self.send(html + own)
 
 
 class DashboardStreamConsumer(StreamConsumer):

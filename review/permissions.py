@@ -1,10 +1,10 @@
 """Who may see which runs: one rule, used by pages, the HTTP API and websockets alike.
 
-Staff, superusers and members of the review roles (the groups ``Reviewers``,
-``Editors`` and ``Admins``) see every run; anyone else who is signed in sees
-the runs they started. Anonymous users see nothing. Keeping the rule here, as a
-QuerySet and a predicate that agree, means a websocket can never show a run
-that the page or the API would refuse.
+Staff, superusers and holders of the ``review.view_all_runs`` permission (every
+review role has it) see every run; anyone else who is signed in sees the runs
+they started. Anonymous users see nothing. Keeping the rule here, as a QuerySet
+and a predicate that agree, means a websocket can never show a run that the
+page or the API would refuse. What a user may *do* is in review/roles.py.
 """
 
 from __future__ import annotations
@@ -13,21 +13,14 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from review.roles import VIEW_ALL_RUNS, can
 from workflows.models import WorkflowRun
-
-REVIEW_GROUPS = ("Reviewers", "Editors", "Admins")
 
 
 def sees_every_run(user: Any) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    if user.is_staff or user.is_superuser:
-        return True
-    cached = getattr(user, "_handoff_sees_every_run", None)
-    if cached is None:
-        cached = user.groups.filter(name__in=REVIEW_GROUPS).exists()
-        user._handoff_sees_every_run = cached
-    return cached
+    return bool(user.is_staff or can(user, VIEW_ALL_RUNS))
 
 
 def runs_visible_to(user: Any) -> QuerySet[WorkflowRun]:

@@ -11,15 +11,34 @@ import json
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils.html import escape
 
+from review import drafts, roles
+from review.review_items import review_items
 from review.selectors import (
     executions_of,
+    is_token,
     pipeline,
     run_page,
     run_progress,
     timeline_entry,
+    with_progress,
 )
-from workflows.models import StepExecution, WorkflowRun
+from workflows.models import StepExecution, Suspension, WorkflowRun
+
+# Events after which the questions a viewer may answer can have changed.
+PANEL_EVENTS = frozenset(
+    {
+        "step.suspended",
+        "step.resumed",
+        "review.decided",
+        "run.completed",
+        "run.failed",
+        "run.canceled",
+        "run.retried",
+    }
+)
+DRAFT_EDITED = "review.draft_edited"
 
 Signatures = dict[int, int]
 
@@ -41,23 +60,62 @@ def signature(row: StepExecution) -> int:
 
 
 def load_run(run_id: str) -> WorkflowRun:
-    return WorkflowRun.objects.select_related("created_by").get(pk=run_id)
+    return with_progress(WorkflowRun.objects.select_related("created_by")).get(pk=run_id)
 
 
 def run_header_html(run: WorkflowRun) -> str:
     return render_to_string("review/_run_header.html", {"run": run, "progress": run_progress(run)})
 
 
-def run_state_html(run_id: str) -> tuple[str, int, Signatures]:
-    """Header, pipeline and timeline as they are now; the last event they include."""
+def review_panel_html(run: WorkflowRun, user: Any) -> str:
+    """The questions waiting on people, with the controls this viewer may use."""
+    return render_to_string(
+        "review/_review_panel.html", {"run": run, "items": review_items(run, user)}
+    )
+
+
+def run_state_html(run_id: str, user: Any) -> tuple[str, int, Signatures]:
+    """Header, review panel, pipeline and timeline as they are now; the last event included."""
     run = load_run(run_id)
     page = run_page(run)
     html = (
         run_header_html(run)
+        + review_panel_html(run, user)
         + render_to_string("review/_pipeline.html", {"run": run, "nodes": page.nodes})
         + render_to_string("review/_timeline.html", {"run": run, "events": page.events})
     )
     return html, run.last_event_id, {row.pk: signature(row) for row in page.executions}
+
+
+def viewer_update_html(run_id: str, events: list[dict[str, Any]], user: Any) -> str:
+    """The part of an update that depends on who looks: the review panel or a draft.
+
+    A new or answered question replaces the panel. A saved edit replaces only
+    that draft's view, so a decision form keeps the revision its viewer saw
+    (deciding on it is then refused as stale, with the new text).
+    """
+    types = {event["type"] for event in events}
+    if types & PANEL_EVENTS:
+        return review_panel_html(load_run(run_id), user)
+    if DRAFT_EDITED not in types:
+        return ""
+    edited = {
+        (event.get("data") or {}).get("suspension_id")
+        for event in events
+        if event["type"] == DRAFT_EDITED
+    }
+    run = WorkflowRun.objects.get(pk=run_id)
+    parts = []
+    for suspension in Suspension.objects.filter(run=run, pk__in=[s for s in edited if s]):
+        draft = drafts.draft_of(suspension, run.workflow_id)
+        if draft is not None:
+            parts.append(
+                render_to_string(
+                    "review/_draft_view.html",
+                    {"draft": draft, "can_edit": roles.can(user, roles.EDIT_DRAFT), "oob": False},
+                )
+            )
+    return "".join(parts)
 
 
 def run_update_html(
@@ -69,20 +127,46 @@ def run_update_html(
     executions = executions_of(run)
     current = {row.pk: signature(row) for row in executions}
     parts = [run_header_html(run)]
+    redrawn: set[int] | None = set()
     if set(current) != set(shown):
         nodes = pipeline(run, executions)
         parts.append(render_to_string("review/_pipeline.html", {"run": run, "nodes": nodes}))
+        redrawn = None  # every card, streams included
     else:
         for row in executions:
             if current[row.pk] != shown[row.pk]:
                 parts.append(render_to_string("review/_step_card.html", {"execution": row}))
-    if events:
+                redrawn.add(row.pk)
+    if redrawn is not None:
+        parts.append(_streamed_tokens(events, redrawn))
+    shown_events = [timeline_entry(event) for event in events if not is_token(event)]
+    if shown_events:
         items = "".join(
-            render_to_string("review/_event_item.html", {"event": timeline_entry(event)})
-            for event in events
+            render_to_string("review/_event_item.html", {"event": event})
+            for event in reversed(shown_events)
         )
-        parts.append(f'<div hx-swap-oob="beforeend:#run-{run.pk}-events">{items}</div>')
+        parts.append(f'<div hx-swap-oob="afterbegin:#run-{run.pk}-events">{items}</div>')
+        decided = [event for event in shown_events if event["type"] == "review.decided"]
+        if decided:
+            parts.append(
+                f'<div class="visually-hidden" id="run-{run.pk}-announce" aria-live="polite" '
+                f'role="status">{escape(decided[-1]["sentence"])}</div>'
+            )
     return "".join(parts), current
+
+
+def _streamed_tokens(events: list[dict[str, Any]], redrawn: set[int]) -> str:
+    """New tokens appended to their step's stream; a redrawn card has them already."""
+    texts: dict[int, list[str]] = {}
+    for event in events:
+        execution_id = event.get("execution_id")
+        if is_token(event) and execution_id is not None and execution_id not in redrawn:
+            text = ((event.get("data") or {}).get("data") or {}).get("text", "")
+            texts.setdefault(execution_id, []).append(str(text))
+    return "".join(
+        f'<div hx-swap-oob="beforeend:#stream-{execution_id}">{escape("".join(parts))}</div>'
+        for execution_id, parts in texts.items()
+    )
 
 
 def dashboard_rows_html(runs: list[WorkflowRun]) -> str:

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
+from review import timeline
 from review.permissions import runs_visible_to
 from workflows.models import RunEvent, StepExecution, WorkflowRun
 
@@ -51,17 +52,42 @@ def planned_steps(graph: dict[str, Any]) -> int:
     return count({"nodes": graph.get("nodes", [])})
 
 
+COUNTED_KINDS = ("step", "map")
+
+
+def with_progress(runs: QuerySet[WorkflowRun]) -> QuerySet[WorkflowRun]:
+    """Annotate ``steps_done``: distinct steps finished at least once.
+
+    Counting each step once (not each loop round or retry) keeps progress from
+    jumping back and forth as review rounds happen; rounds are shown apart.
+    """
+    return runs.annotate(
+        steps_done=Count(
+            "executions__path_key",
+            filter=Q(executions__status="success", executions__kind__in=COUNTED_KINDS),
+            distinct=True,
+        )
+    )
+
+
 def run_progress(run: WorkflowRun) -> Progress:
     planned = planned_steps(run.graph or {})
-    done = run.steps_completed
-    if run.status == "success":
-        planned = done = max(planned, done, 1)
+    done = getattr(run, "steps_done", None)
+    if done is None:
+        done = (
+            StepExecution.objects.filter(run=run, status="success", kind__in=COUNTED_KINDS)
+            .values("path_key")
+            .distinct()
+            .count()
+        )
+    if run.status == "success" and not run.bailed:
+        done = planned = max(planned, done, 1)
     return Progress(done=done, planned=max(planned, done))
 
 
 def dashboard_runs(user: Any, *, limit: int = DASHBOARD_LIMIT) -> list[WorkflowRun]:
     runs: QuerySet[WorkflowRun] = runs_visible_to(user).select_related("created_by")
-    return list(runs.order_by("-created_at")[:limit])
+    return list(with_progress(runs).order_by("-created_at")[:limit])
 
 
 @dataclass
@@ -124,12 +150,41 @@ def pipeline(run: WorkflowRun, executions: list[StepExecution]) -> list[Pipeline
 
 
 def executions_of(run: WorkflowRun) -> list[StepExecution]:
-    return list(
+    """The run's rows, each with ``streamed``: the text a running step has emitted so far."""
+    rows = list(
         StepExecution.objects.filter(run=run)
         .select_related("resumed_by")
         .order_by("id")
         .defer("bookkeeping", "claim_token")
     )
+    running = {row.pk: row for row in rows if row.status == "running" and row.is_leaf}
+    streamed = streamed_text(run, list(running)) if running else {}
+    for row in rows:
+        row.streamed = streamed.get(row.pk, "")  # type: ignore[attr-defined]
+    return rows
+
+
+def token_events(run: WorkflowRun) -> QuerySet[RunEvent]:
+    return RunEvent.objects.filter(run=run, type="step.output", data__type="token")
+
+
+def streamed_text(run: WorkflowRun, execution_ids: list[int]) -> dict[int, str]:
+    """Tokens of the running attempts, joined; what a viewer arriving mid-draft sees."""
+    texts: dict[int, list[str]] = {}
+    starts = dict(
+        RunEvent.objects.filter(run=run, type="step.started", execution_id__in=execution_ids)
+        .values_list("execution_id")
+        .annotate(last=Max("id"))
+    )
+    tokens = token_events(run).filter(execution_id__in=execution_ids).order_by("id")
+    for execution_id, event_id, data in tokens.values_list("execution_id", "id", "data"):
+        if event_id > starts.get(execution_id, 0):
+            texts.setdefault(execution_id, []).append(str((data.get("data") or {}).get("text", "")))
+    return {key: "".join(parts) for key, parts in texts.items()}
+
+
+def is_token(event: dict[str, Any]) -> bool:
+    return event.get("type") == "step.output" and (event.get("data") or {}).get("type") == "token"
 
 
 @dataclass
@@ -147,10 +202,11 @@ def run_page(run: WorkflowRun) -> RunPage:
     executions = executions_of(run)
     recent = list(
         RunEvent.objects.filter(run=run, id__lte=run.last_event_id)
+        .exclude(type="step.output", data__type="token")
         .select_related("actor")
         .order_by("-id")[: TIMELINE_LIMIT + 1]
     )
-    events = [timeline_entry(event.as_dict()) for event in reversed(recent[:TIMELINE_LIMIT])]
+    events = [timeline_entry(event.as_dict()) for event in recent[:TIMELINE_LIMIT]]
     return RunPage(
         run=run,
         progress=run_progress(run),
@@ -162,13 +218,10 @@ def run_page(run: WorkflowRun) -> RunPage:
 
 
 def timeline_entry(event: dict[str, Any]) -> dict[str, Any]:
-    """An event as the stream sends it, plus what the timeline shows about it."""
-    data = event.get("data") or {}
-    detail = ""
-    if isinstance(data.get("error"), dict):
-        detail = str(data["error"].get("message", ""))
-    elif data.get("reason"):
-        detail = str(data["reason"])
-    elif "resume_data" in data:
-        detail = "answered"
-    return {**event, "when": datetime.fromisoformat(event["at"]), "detail": detail}
+    """An event as the stream sends it, plus the words and label the timeline shows."""
+    return {
+        **event,
+        "when": datetime.fromisoformat(event["at"]),
+        "label": timeline.label(event),
+        "sentence": timeline.sentence(event),
+    }

@@ -171,6 +171,17 @@ class StepExecution(models.Model):
     def path(self) -> list[str]:
         return self.path_key.split(".") if self.path_key else []
 
+    @property
+    def is_leaf(self) -> bool:
+        return self.kind in LEAF_KINDS
+
+    @property
+    def duration_seconds(self) -> float | None:
+        """Wall time of a finished execution, from its first start to its end."""
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
 
 class SuspensionStatus(models.TextChoices):
     OPEN = "open", "Open"
@@ -238,8 +249,13 @@ class EventType(models.TextChoices):
     STEP_SKIPPED = "step.skipped", "Step skipped"
     STATE_CHANGED = "state.changed", "State changed"
     STEP_OUTPUT = "step.output", "Step output"  # ctx.emit(): progress, streamed tokens
-    DRAFT_EDITED = "draft.edited", "Draft edited"
-    DECISION_RECORDED = "decision.recorded", "Decision recorded"
+
+    @classmethod
+    def label_of(cls, value: str) -> str:
+        """A readable name for any event type, the engine's or an application's own."""
+        if value in cls.values:
+            return str(cls(value).label)
+        return value.replace("_", " ").replace(".", ": ", 1).capitalize()
 
 
 class RunEvent(models.Model):
@@ -252,7 +268,8 @@ class RunEvent(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="events")
-    type = models.CharField(max_length=32, choices=EventType.choices)
+    # Engine types are EventType; applications add namespaced ones (api.record_event).
+    type = models.CharField(max_length=32)
     path_key = models.CharField(max_length=500, blank=True, default="")
     execution = models.ForeignKey(
         StepExecution, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"

@@ -53,12 +53,15 @@ async def test_html_dashboard_prepends_new_rows_and_swaps_known_ones(
         await database_sync_to_async(api.cancel_run)(earlier.pk)
         swap = await ws.receive_from(timeout=3)
         assert swap.lstrip().startswith(
-            f'<div class="run-row status-canceled" id="run-{earlier.pk}-row"'
+            f'<div class="run-row status-canceled tone-neutral" id="run-{earlier.pk}-row"'
         )
 
         run = await database_sync_to_async(api.start_run)(review_flow, {"n": 5})
         new = await ws.receive_from(timeout=3)
-        prepended = '<div hx-swap-oob="afterbegin:#run-rows">\n<div class="run-row status-running"'
+        prepended = (
+            '<div hx-swap-oob="afterbegin:#run-rows">\n'
+            '<div class="run-row status-running tone-running"'
+        )
         assert f'{prepended} id="run-{run.pk}-row"' in new
 
 

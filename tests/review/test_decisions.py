@@ -1,32 +1,58 @@
-"""Decisions and edits go into the run's log with the change they describe, or not at all."""
+"""The review services: decisions bound to the revision seen, edits as revisions, permissions."""
 
 from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
 
-from review.decisions import record_decision, record_draft_edit
+from review import decisions
+from review.errors import DraftChanged, Forbidden, RevisionRequired, TooLarge
+from review.models import DraftRevision
+from review.roles import grant_role
+from tests.review.conftest import make_user
+from tests.review.drafting import drafting_workflow
 from tests.workflows.flows import add_one, approve, chain
 from workflows.engine import api
-from workflows.engine.errors import InvalidResumeData, WorkflowError
+from workflows.engine.errors import (
+    InvalidInput,
+    InvalidResumeData,
+    RunNotFound,
+    StaleSuspension,
+    WorkflowError,
+)
 from workflows.engine.testing import drain, run_workflow
-from workflows.models import EventType, RunStatus
+from workflows.models import EventType, RunStatus, Suspension, SuspensionStatus
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_decision_resumes_the_step_and_is_recorded_with_who_and_why(reviewer: User) -> None:
+@pytest.fixture
+def editor(db: None) -> User:
+    user = make_user("eddie")
+    grant_role(user, "Editors")
+    return user
+
+
+@pytest.fixture
+def viewer(db: None) -> User:
+    user = make_user("vera")
+    grant_role(user, "Viewers")
+    return user
+
+
+def waiting_draft(topic: str = "compost") -> tuple[str, Suspension]:
+    run = run_workflow(drafting_workflow(), {"topic": topic})
+    return str(run.pk), Suspension.objects.get(run_id=run.pk, status=SuspensionStatus.OPEN)
+
+
+def test_a_decision_resumes_the_step_and_records_who_decided_what(reviewer: User) -> None:
     run = run_workflow(chain("decide", add_one, approve), {"n": 1})
-    record_decision(
-        run_id=run.pk, path="approve", data={"approved": True}, actor=reviewer, note="looks right"
-    )
-    resumed, decided = run.events.filter(
-        type__in=[EventType.STEP_RESUMED, EventType.DECISION_RECORDED]
-    ).order_by("id")
-    assert (resumed.type, decided.type) == (EventType.STEP_RESUMED, EventType.DECISION_RECORDED)
+    decisions.decide(run_id=run.pk, path="approve", data={"approved": True}, actor=reviewer)
+    resumed, decided = run.events.filter(type__in=[EventType.STEP_RESUMED, "review.decided"])
+    assert (resumed.type, decided.type) == (EventType.STEP_RESUMED, "review.decided")
     assert decided.actor == reviewer and decided.path_key == "approve"
     assert decided.data["decision"] == {"approved": True, "note": ""}
-    assert decided.data["note"] == "looks right"
+    assert decided.data["summary"] == "answered approve"
     drain()
     run.refresh_from_db()
     assert run.status == RunStatus.SUCCESS
@@ -36,35 +62,244 @@ def test_a_refused_decision_records_nothing(reviewer: User) -> None:
     run = run_workflow(chain("refused", approve), {"n": 1})
     before = run.events.count()
     with pytest.raises(InvalidResumeData):
-        record_decision(run_id=run.pk, path="approve", data={"approved": "?"}, actor=reviewer)
+        decisions.decide(run_id=run.pk, path="approve", data={"approved": "?"}, actor=reviewer)
     assert run.events.count() == before
-    assert not run.events.filter(type=EventType.DECISION_RECORDED).exists()
 
 
-def test_an_edit_keeps_both_texts_and_the_diff(reviewer: User) -> None:
-    run = run_workflow(chain("edit", approve), {"n": 1})
-    event = record_draft_edit(
-        run_id=run.pk,
-        path="approve",
-        before="Intro\nBody\n",
-        after="Intro\nBetter body\n",
+@pytest.mark.parametrize("role", [None, "Viewers", "Editors"])
+def test_deciding_needs_the_decide_permission(role: str | None) -> None:
+    user = make_user(f"user-{role}")
+    if role:
+        grant_role(user, role)
+    run = run_workflow(chain("perm", approve), {"n": 1})
+    run.created_by = user
+    run.save()
+    with pytest.raises(Forbidden, match=r"review\.decide"):
+        decisions.decide(run_id=run.pk, path="approve", data={"approved": True}, actor=user)
+    assert not run.events.filter(type="review.decided").exists()
+    assert api.get_run(run.pk).status == RunStatus.SUSPENDED
+
+
+def test_a_run_the_user_may_not_see_is_not_found() -> None:
+    stranger = make_user("stranger")
+    stranger.user_permissions.add(
+        *__import__(
+            "django.contrib.auth.models", fromlist=["Permission"]
+        ).Permission.objects.filter(codename="decide")
+    )
+    run = run_workflow(chain("hidden", approve), {"n": 1})
+    with pytest.raises(RunNotFound):
+        decisions.decide(run_id=run.pk, path="approve", data={"approved": True}, actor=stranger)
+
+
+def test_an_edit_is_saved_as_the_next_revision_with_its_diff(editor: User) -> None:
+    run_id, question = waiting_draft()
+    revision, draft = decisions.save_draft(
+        run_id=run_id,
+        actor=editor,
+        text="# compost\n\nA first line.\nEditor's line.\n",
+        base_revision=0,
+        suspension_id=question.pk,
+    )
+    assert revision is not None and revision.number == 1 and revision.author == editor
+    assert (revision.lines_added, revision.lines_removed) == (1, 0)
+    assert draft.latest.number == 1 and draft.original.text == "# compost\n\nA first line.\n"
+    event = api.get_run(run_id).events.get(type="review.draft_edited")
+    assert event.data["revision"] == 1 and "+Editor's line.\n" in event.data["diff"]
+    assert event.actor == editor
+
+
+def test_an_edit_that_changes_nothing_saves_no_revision(editor: User) -> None:
+    run_id, question = waiting_draft()
+    revision, _ = decisions.save_draft(
+        run_id=run_id,
+        actor=editor,
+        text=question.payload["text"],
+        base_revision=0,
+        suspension_id=question.pk,
+    )
+    assert revision is None and not DraftRevision.objects.exists()
+
+
+def test_two_editors_saving_from_the_same_revision_conflict(editor: User) -> None:
+    run_id, question = waiting_draft()
+    decisions.save_draft(
+        run_id=run_id, actor=editor, text="first\n", base_revision=0, suspension_id=question.pk
+    )
+    with pytest.raises(DraftChanged) as refused:
+        decisions.save_draft(
+            run_id=run_id, actor=editor, text="second\n", base_revision=0, suspension_id=question.pk
+        )
+    assert refused.value.http_status == 409
+    assert refused.value.details == {"current_revision": 1, "text": "first\n"}
+    assert list(DraftRevision.objects.values_list("text", flat=True)) == ["first\n"]
+
+
+def test_editing_needs_the_edit_permission(reviewer: User) -> None:
+    run_id, question = waiting_draft()
+    with pytest.raises(Forbidden, match=r"review\.edit_draft"):
+        decisions.save_draft(
+            run_id=run_id, actor=reviewer, text="x", base_revision=0, suspension_id=question.pk
+        )
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [("a\x00b", InvalidInput), ("bad \ud800", InvalidInput), (12, InvalidInput)],
+)
+def test_draft_text_that_cannot_be_stored_is_refused(
+    editor: User, text: object, error: type
+) -> None:
+    run_id, question = waiting_draft()
+    with pytest.raises(error):
+        decisions.save_draft(
+            run_id=run_id, actor=editor, text=text, base_revision=0, suspension_id=question.pk
+        )
+    assert not DraftRevision.objects.exists()
+
+
+def test_draft_text_over_the_limit_is_refused_with_413(editor: User, settings) -> None:
+    settings.HANDOFF_DRAFT_MAX_CHARS = 10
+    run_id, question = waiting_draft()
+    with pytest.raises(TooLarge) as refused:
+        decisions.save_draft(
+            run_id=run_id, actor=editor, text="x" * 11, base_revision=0, suspension_id=question.pk
+        )
+    assert refused.value.http_status == 413
+
+
+def test_a_decision_on_a_draft_must_name_the_revision_it_saw(reviewer: User) -> None:
+    run_id, question = waiting_draft()
+    with pytest.raises(RevisionRequired):
+        decisions.decide(
+            run_id=run_id, actor=reviewer, data={"decision": "approve"}, suspension_id=question.pk
+        )
+
+
+def test_a_decision_on_a_draft_that_changed_since_is_refused(reviewer: User, editor: User) -> None:
+    run_id, question = waiting_draft()
+    decisions.save_draft(
+        run_id=run_id, actor=editor, text="edited\n", base_revision=0, suspension_id=question.pk
+    )
+    with pytest.raises(DraftChanged, match="revision 1 was saved by eddie") as refused:
+        decisions.decide(
+            run_id=run_id,
+            actor=reviewer,
+            data={"decision": "approve"},
+            suspension_id=question.pk,
+            revision=0,
+        )
+    assert refused.value.details["text"] == "edited\n"
+    question.refresh_from_db()
+    assert question.status == SuspensionStatus.OPEN
+    assert not api.get_run(run_id).events.filter(type="review.decided").exists()
+
+
+def test_changes_requested_after_an_edit_start_from_the_edited_text(
+    reviewer: User, editor: User
+) -> None:
+    run_id, question = waiting_draft()
+    decisions.save_draft(
+        run_id=run_id,
+        actor=editor,
+        text="# compost\n\nEditor's line.\n",
+        base_revision=0,
+        suspension_id=question.pk,
+    )
+    decisions.decide(
+        run_id=run_id,
         actor=reviewer,
+        data={"decision": "request_changes", "feedback": "more"},
+        suspension_id=question.pk,
+        revision=1,
     )
-    assert event is not None and event.type == EventType.DRAFT_EDITED
-    assert event.data["before"] == "Intro\nBody\n" and event.data["after"] == "Intro\nBetter body\n"
-    assert "-Body\n+Better body\n" in event.data["diff"]
-    assert event.id == api.get_run(run.pk).last_event_id
+    drain()
+    decided = api.get_run(run_id).events.get(type="review.decided")
+    assert decided.data["revision"] == 1
+    assert decided.data["decision"]["edited_text"] == "# compost\n\nEditor's line.\n"
+    nxt = Suspension.objects.get(run_id=run_id, status=SuspensionStatus.OPEN)
+    assert nxt.payload["text"] == "# compost\n\nEditor's line.\nRevised for: more\n"
 
 
-def test_an_edit_that_changes_nothing_is_not_recorded(reviewer: User) -> None:
-    run = run_workflow(chain("noop", approve), {"n": 1})
-    assert (
-        record_draft_edit(run_id=run.pk, path="approve", before="a", after="a", actor=reviewer)
-        is None
+def test_a_rejection_does_not_carry_the_edits(reviewer: User, editor: User) -> None:
+    run_id, question = waiting_draft()
+    decisions.save_draft(
+        run_id=run_id, actor=editor, text="edited\n", base_revision=0, suspension_id=question.pk
     )
+    decisions.decide(
+        run_id=run_id,
+        actor=reviewer,
+        data={"decision": "reject", "feedback": "off-topic"},
+        suspension_id=question.pk,
+        revision=1,
+    )
+    question.refresh_from_db()
+    assert "edited_text" not in question.resume_data or question.resume_data["edited_text"] is None
 
 
-def test_only_application_events_can_be_appended(reviewer: User) -> None:
+def test_an_editor_may_approve_an_edited_draft_but_not_decide_otherwise(editor: User) -> None:
+    run_id, question = waiting_draft()
+    with pytest.raises(Forbidden):
+        decisions.decide(
+            run_id=run_id,
+            actor=editor,
+            data={"decision": "approve"},
+            suspension_id=question.pk,
+            revision=0,
+        )
+    decisions.save_draft(
+        run_id=run_id, actor=editor, text="edited\n", base_revision=0, suspension_id=question.pk
+    )
+    with pytest.raises(Forbidden):
+        decisions.decide(
+            run_id=run_id,
+            actor=editor,
+            data={"decision": "request_changes", "feedback": "x"},
+            suspension_id=question.pk,
+            revision=1,
+        )
+    decisions.decide(
+        run_id=run_id,
+        actor=editor,
+        data={"decision": "approve"},
+        suspension_id=question.pk,
+        revision=1,
+    )
+    drain()
+    run = api.get_run(run_id)
+    assert run.status == RunStatus.SUCCESS and run.result["text"] == "edited\n"
+
+
+def test_an_answer_to_an_old_question_is_refused(reviewer: User) -> None:
+    run_id, question = waiting_draft()
+    decisions.decide(
+        run_id=run_id,
+        actor=reviewer,
+        data={"decision": "request_changes", "feedback": "again"},
+        suspension_id=question.pk,
+        revision=0,
+    )
+    drain()
+    with pytest.raises(StaleSuspension):
+        decisions.decide(
+            run_id=run_id,
+            actor=reviewer,
+            data={"decision": "approve"},
+            suspension_id=question.pk,
+            revision=0,
+        )
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("step.completed", "engine's namespace"),
+        ("decided", "not an application event type"),
+        ("Review.Decided", "not an application event type"),
+        ("review." + "x" * 40, "longer than 32"),
+    ],
+)
+def test_application_events_are_namespaced_outside_the_engine(kind: str, message: str) -> None:
     run = run_workflow(chain("forge", approve), {"n": 1})
-    with pytest.raises(WorkflowError, match=r"'step\.completed' is not an application event"):
-        api.record_event(run.pk, EventType.STEP_COMPLETED, data={})
+    with pytest.raises(WorkflowError, match=message):
+        api.record_event(run.pk, kind, data={})

@@ -32,35 +32,39 @@ def signed_in(user: User) -> Client:
 
 def test_an_approved_brief_downloads_as_a_markdown_file(reviewer: User) -> None:
     run = brief_run()
-    response = signed_in(reviewer).get(f"/runs/{run.pk}/brief.md")
+    response = signed_in(reviewer).get(f"/runs/{run.pk}/download")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/markdown; charset=utf-8"
+    name = f"brief-compost-tea-{run.short_id}.md"
     assert response["Content-Disposition"] == (
-        f'attachment; filename="brief-compost-tea-{run.short_id}.md"'
+        f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
     )
     assert response.content == b"# Brief\n"
 
 
 def test_a_brief_still_in_review_is_a_conflict_with_the_reason(reviewer: User) -> None:
     run = brief_run(status=RunStatus.SUSPENDED, result={})
-    response = signed_in(reviewer).get(f"/runs/{run.pk}/brief.md")
+    response = signed_in(reviewer).get(f"/runs/{run.pk}/download")
     assert response.status_code == 409
-    assert b"not approved yet (the run is suspended)" in response.content
+    assert b"nothing to download" in response.content
 
 
 def test_someone_who_may_not_see_the_run_gets_not_found(outsider: User, reviewer: User) -> None:
     run = brief_run(created_by=reviewer)
-    assert signed_in(outsider).get(f"/runs/{run.pk}/brief.md").status_code == 404
+    assert signed_in(outsider).get(f"/runs/{run.pk}/download").status_code == 404
 
 
 def test_anonymous_visitors_are_sent_to_sign_in() -> None:
     run = brief_run()
-    response = Client().get(f"/runs/{run.pk}/brief.md")
+    response = Client().get(f"/runs/{run.pk}/download")
     assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-def test_the_run_page_links_to_the_download_once_the_brief_is_approved(reviewer: User) -> None:
+def test_the_run_page_offers_the_download_once_approved_and_labels_a_rejection(
+    reviewer: User,
+) -> None:
     approved, rejected = brief_run(), brief_run(result={"status": "rejected", "reason": "no"})
     client = signed_in(reviewer)
-    assert f"/runs/{approved.pk}/brief.md" in client.get(f"/runs/{approved.pk}/").content.decode()
-    assert "brief.md" not in client.get(f"/runs/{rejected.pk}/").content.decode()
+    assert f"/runs/{approved.pk}/download" in client.get(f"/runs/{approved.pk}/").content.decode()
+    page = client.get(f"/runs/{rejected.pk}/").content.decode()
+    assert "/download" not in page and ">Rejected<" in page and "Reason: no" in page

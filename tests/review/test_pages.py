@@ -101,13 +101,21 @@ def test_dashboard_lists_visible_runs_with_status_and_progress(reviewer: User, r
     run = run_workflow(review_flow, {"n": 1})
     html = signed_in(reviewer).get("/").content.decode()
     assert 'ws-connect="/ws/dashboard/"' in html
-    assert f'id="run-{run.pk}-row"' in html and "Suspended" in html
+    assert f'id="run-{run.pk}-row"' in html and "Waiting for review" in html
     assert 'title="1 of 3 steps"' in html
 
 
 def test_query_counts_do_not_grow_with_the_run(reviewer: User, review_flow) -> None:
     client = signed_in(reviewer)
-    small = run_workflow(review_flow, {"n": 1})
+
+    def fan(width: int) -> Workflow:
+        branches = [
+            step(lambda ctx: ctx.input, id=f"w{i}", input=Number, output=Number)
+            for i in range(width)
+        ]
+        return Workflow(unique("live-fan"), input=Number).parallel(branches).commit()
+
+    small = run_workflow(fan(2), {"n": 1})
     client.get("/")  # session and user caches warm
 
     def queries(url: str) -> int:
@@ -118,17 +126,7 @@ def test_query_counts_do_not_grow_with_the_run(reviewer: User, review_flow) -> N
     page_small, dashboard_small = queries(f"/runs/{small.pk}/"), queries("/")
     for n in range(5):
         run_workflow(review_flow, {"n": n})
-    wide = (
-        Workflow(unique("live-wide"), input=Number)
-        .parallel(
-            [
-                step(lambda ctx: ctx.input, id=f"w{i}", input=Number, output=Number)
-                for i in range(12)
-            ]
-        )
-        .commit()
-    )
-    big = run_workflow(wide, {"n": 1})
+    big = run_workflow(fan(12), {"n": 1})
     assert queries(f"/runs/{big.pk}/") == page_small
     assert queries("/") == dashboard_small
 

@@ -141,7 +141,7 @@ async def test_html_stream_sends_the_page_partials_then_swaps(reviewer: User, re
         await database_sync_to_async(api.resume_run)(run.pk, {"approved": True}, path="approve")
         update = await ws.receive_from(timeout=3)
         assert f'id="run-{run.pk}-header"' in update
-        assert f'hx-swap-oob="beforeend:#run-{run.pk}-events"' in update
+        assert f'hx-swap-oob="afterbegin:#run-{run.pk}-events"' in update
         assert "step.resumed" in update
         approve_row = await database_sync_to_async(
             lambda: run.executions.get(path_key="approve").pk

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.content_brief.workflow import WORKFLOW_ID
+from workflows.content_brief import WORKFLOW_ID
 from workflows.engine.errors import Conflict, NotFound
 from workflows.models import RunStatus, WorkflowRun
 

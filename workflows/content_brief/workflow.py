@@ -8,6 +8,9 @@ brief, and loop through review until someone approves it (or rejects it).
 
 from __future__ import annotations
 
+from workflows import presentation
+from workflows.content_brief import WORKFLOW_ID
+from workflows.content_brief.presentation import CONTENT_BRIEF
 from workflows.content_brief.schemas import BriefInput, FinalBrief
 from workflows.content_brief.steps import (
     angle_review,
@@ -21,7 +24,7 @@ from workflows.content_brief.steps import (
 )
 from workflows.engine import Check, Workflow
 
-WORKFLOW_ID = "content-brief"
+__all__ = ["MAX_REVIEW_ROUNDS", "WORKFLOW_ID", "content_brief"]
 MAX_REVIEW_ROUNDS = 12
 
 
@@ -44,3 +47,4 @@ content_brief = (
     .then(finalise)
     .commit()
 )
+presentation.register(WORKFLOW_ID, CONTENT_BRIEF)

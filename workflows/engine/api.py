@@ -6,7 +6,9 @@ Each function is one transaction under the run's lock; each refusal is a
 
 from __future__ import annotations
 
+import re
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -346,7 +348,76 @@ def _reopen_ancestors(transition: Transition, row: StepExecution) -> None:
         row, parent_id = parent, parent.parent_id
 
 
-APPLICATION_EVENTS = frozenset({EventType.DECISION_RECORDED, EventType.DRAFT_EDITED})
+ENGINE_NAMESPACES = frozenset(value.split(".", 1)[0] for value in EventType.values)
+APPLICATION_EVENT = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+")
+EVENT_TYPE_MAX = RunEvent._meta.get_field("type").max_length or 32
+
+
+def check_application_event_type(type: str) -> None:
+    """An application's event type is namespaced (``review.decided``) outside the engine's."""
+    if not isinstance(type, str) or not APPLICATION_EVENT.fullmatch(type):
+        raise WorkflowError(
+            f"{type!r} is not an application event type: use a namespaced name such as "
+            "'review.decided' (lowercase letters, digits and '_', parts joined by '.')"
+        )
+    if len(type) > EVENT_TYPE_MAX:
+        raise WorkflowError(f"event type {type!r} is longer than {EVENT_TYPE_MAX} characters")
+    namespace = type.split(".", 1)[0]
+    if namespace in ENGINE_NAMESPACES:
+        taken = ", ".join(f"'{name}.'" for name in sorted(ENGINE_NAMESPACES))
+        raise WorkflowError(f"{type!r} is in the engine's namespace ({taken} are the engine's)")
+
+
+def locked_run(run_id: Any) -> WorkflowRun:
+    """Lock a run's row in the caller's transaction, as every transition does.
+
+    An application that reads run state and then writes its own records (a
+    draft revision, a decision) takes this lock first, so its check and write
+    are ordered with the engine's changes and with each other.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise WorkflowError("locked_run() must be called inside transaction.atomic()")
+    return lock_run(get_run(run_id).pk)
+
+
+def open_suspension(
+    run_id: Any,
+    *,
+    path: PathLike | None = None,
+    label: str | None = None,
+    foreach_index: int | None = None,
+    suspension_id: Any = None,
+) -> Suspension:
+    """The open question a resume with these arguments would answer; refused as resume is."""
+    run = get_run(run_id)
+    if run.is_terminal:
+        raise RunNotActive(f"the run is {run.status}; nothing can be resumed", status=run.status)
+    if suspension_id is not None:
+        found = Suspension.objects.filter(run=run, pk=_uuid_or_none(suspension_id)).first()
+        if found is None:
+            raise StepNotSuspended(f"this run has no question {suspension_id!r}")
+        if found.status != SuspensionStatus.OPEN:
+            raise StaleSuspension(
+                f"that question for {found.path_key} was already answered or replaced; "
+                "reload to see the current one"
+            )
+        return found
+    row = _find_suspended(run, path=path, label=label, foreach_index=foreach_index)
+    suspension = (
+        Suspension.objects.filter(execution=row, status=SuspensionStatus.OPEN)
+        .order_by("-created_at")
+        .first()
+    )
+    if suspension is None:
+        raise StepNotSuspended(f"{row.path_key} has no open question to answer")
+    return suspension
+
+
+def _uuid_or_none(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
 
 
 def record_event(
@@ -361,11 +432,10 @@ def record_event(
 
     Written under the run lock like every engine event, so watchers get it in id
     order; called inside the caller's transaction, it commits with the change it
-    describes (e.g. the resume a decision caused) or not at all.
+    describes (e.g. the resume a decision caused) or not at all. Types are
+    namespaced and may not use the engine's namespaces.
     """
-    if type not in APPLICATION_EVENTS:
-        allowed = ", ".join(sorted(APPLICATION_EVENTS))
-        raise WorkflowError(f"'{type}' is not an application event (use one of: {allowed})")
+    check_application_event_type(type)
     with transaction.atomic():
         run = lock_run(get_run(run_id).pk)
         transition = Transition(run, actor=_user(actor))

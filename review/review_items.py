@@ -1,0 +1,115 @@
+"""What the run page shows a person for each step waiting on people, and what they may do.
+
+One ``ReviewItem`` per open question: the payload as the workflow presents it,
+the draft and its revisions when the step shows one, and the resume form built
+from the step's schema. Controls depend on who looks, so these are rendered
+per viewer (the page, htmx responses, and each websocket connection).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from pydantic import BaseModel
+
+from review import drafts, roles
+from review.schema_forms import action_choices, build_form_class
+from workflows import presentation
+from workflows.engine import registry
+from workflows.engine.definition import StepNode
+from workflows.engine.errors import WorkflowError
+from workflows.models import Suspension, SuspensionStatus, WorkflowRun
+
+
+@dataclass
+class ReviewItem:
+    run: WorkflowRun
+    suspension: Suspension
+    step_id: str
+    spec: presentation.StepForm
+    schema: type[BaseModel] | None
+    form: forms.Form | None
+    actions: list[tuple[str, str]]
+    draft: drafts.Draft | None
+    can_decide: bool
+    can_edit: bool
+    notice: str = ""
+
+    @property
+    def payload(self) -> Any:
+        return self.suspension.payload
+
+    @property
+    def problem(self) -> str:
+        payload = self.payload
+        return str(payload.get("problem") or "") if isinstance(payload, dict) else ""
+
+    @property
+    def shown_revision(self) -> int:
+        return self.draft.latest.number if self.draft is not None else 0
+
+    @property
+    def may_act(self) -> bool:
+        return self.can_decide or bool(self.actions and self.visible_actions)
+
+    @property
+    def visible_actions(self) -> list[tuple[str, str]]:
+        """Every action for deciders; an editor sees only "approve" on an edited draft."""
+        if self.can_decide:
+            return self.actions
+        draft = self.draft
+        if draft is not None and draft.edited and self.can_edit:
+            return [(value, text) for value, text in self.actions if value == draft.hook.approve]
+        return []
+
+
+def resume_schema(run: WorkflowRun, suspension: Suspension) -> type[BaseModel] | None:
+    try:
+        node = registry.get(run.workflow_id).resolve(suspension.path_key.split("."))
+    except (WorkflowError, LookupError, KeyError):
+        return None  # the deployed definition no longer has this step
+    schema = node.step.resume if isinstance(node, StepNode) else None
+    return schema if isinstance(schema, type) and issubclass(schema, BaseModel) else None
+
+
+def review_item(
+    run: WorkflowRun,
+    suspension: Suspension,
+    user: Any,
+    *,
+    bound: forms.Form | None = None,
+    notice: str = "",
+) -> ReviewItem:
+    step_id = suspension.path_key.rsplit(".", 1)[-1]
+    spec = presentation.get(run.workflow_id).form_for(step_id)
+    schema = resume_schema(run, suspension)
+    form = bound
+    if form is None and schema is not None:
+        form = build_form_class(schema, spec, suspension.payload)(
+            auto_id=f"id_{suspension.pk.hex[:8]}_%s"
+        )
+    return ReviewItem(
+        run=run,
+        suspension=suspension,
+        step_id=step_id,
+        spec=spec,
+        schema=schema,
+        form=form,
+        actions=action_choices(schema, spec) if schema is not None else [],
+        draft=drafts.draft_of(suspension, run.workflow_id),
+        can_decide=roles.can(user, roles.DECIDE),
+        can_edit=roles.can(user, roles.EDIT_DRAFT),
+        notice=notice,
+    )
+
+
+def open_questions(run: WorkflowRun) -> list[Suspension]:
+    return list(
+        Suspension.objects.filter(run=run, status=SuspensionStatus.OPEN).order_by("created_at")
+    )
+
+
+def review_items(run: WorkflowRun, user: Any) -> list[ReviewItem]:
+    return [review_item(run, suspension, user) for suspension in open_questions(run)]

@@ -86,7 +86,7 @@ def form_field(
         field = forms.ChoiceField(
             choices=[(value, label) for value, label, _ in choices],
             widget=forms.RadioSelect,
-            **common,
+            **{**common, "help_text": ""},  # each choice carries its own help
         )
         field.choice_help = {value: help for value, _, help in choices}  # type: ignore[attr-defined]
         return field

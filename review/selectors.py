@@ -125,7 +125,7 @@ def pipeline(run: WorkflowRun, executions: list[StepExecution]) -> list[Pipeline
             by_round: dict[int, list[PipelineNode]] = {}
             for kid in kids:
                 by_round.setdefault(kid.iteration, []).append(build(kid))
-            node.groups = [PipelineGroup(f"iteration {i}", n) for i, n in by_round.items()]
+            node.groups = [PipelineGroup(f"round {i}", n) for i, n in by_round.items()]
         elif row.kind == "foreach":
             by_item: dict[int, list[PipelineNode]] = {}
             for kid in kids:

@@ -25,8 +25,10 @@ def free_port() -> int:
 class DaphneServer:
     """``daphne config.asgi:application`` on a free loopback port, stopped by ``stop()``."""
 
-    def __init__(self, *, env: dict[str, str], cwd: str, timeout: float = 30.0) -> None:
-        self.port = free_port()
+    def __init__(
+        self, *, env: dict[str, str], cwd: str, timeout: float = 30.0, port: int | None = None
+    ) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
         self._log = tempfile.NamedTemporaryFile(prefix="daphne-", suffix=".log", delete=False)  # noqa: SIM115

@@ -47,6 +47,12 @@ def _round(data: dict[str, Any]) -> str:
     return f" (round {iteration})" if iteration else ""
 
 
+def _retried(data: dict[str, Any]) -> bool:
+    """A step's second attempt after a failure; a resumed step's rerun is not one."""
+    attempt = data.get("attempt") or 1
+    return bool(attempt > 1 and not data.get("resumed") and data.get("kind") in ("step", "map"))
+
+
 def sentence(event: dict[str, Any]) -> str:
     kind = str(event.get("type", ""))
     data: dict[str, Any] = event.get("data") or {}
@@ -66,7 +72,7 @@ def sentence(event: dict[str, Any]) -> str:
         "run.retried": lambda: f"{_who(event)} retried the run",
         "step.started": lambda: (
             f"{step} started{_round(data)}"
-            + (f", attempt {data['attempt']}" if (data.get("attempt") or 1) > 1 else "")
+            + (f", attempt {data['attempt']}" if _retried(data) else "")
         ),
         "step.completed": lambda: f"{step} finished{_round(data)}",
         "step.failed": lambda: f"{step} failed: {_error(data)}",

@@ -81,7 +81,7 @@ def test_loop_iterations_are_grouped(reviewer: User) -> None:
     )
     run = run_workflow(flow, {"n": 0})
     html = signed_in(reviewer).get(f"/runs/{run.pk}/").content.decode()
-    assert "iteration 1" in html and "iteration 3" in html
+    assert "round 1" in html and "round 3" in html
 
 
 def test_untrusted_text_is_escaped(reviewer: User) -> None:

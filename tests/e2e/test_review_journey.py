@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -141,7 +142,7 @@ def test_reviewers_and_an_editor_take_a_brief_from_start_to_download(
     expect(rita.locator(f"#run-{run.pk}-status")).to_have_text("Approved")
     with rita.expect_download() as fetched:
         download_link.click()
-    assert EDITOR_LINE in open(fetched.value.path(), encoding="utf-8").read()
+    assert EDITOR_LINE in Path(fetched.value.path()).read_text(encoding="utf-8")
     screenshot(rita, "journey-08-approved")
 
     # 7. Another brief is rejected and says so.

@@ -40,7 +40,10 @@ class Answer(BaseModel):
     pick: int | None = None
 
 
-def form_for(spec: StepForm = StepForm(), data: dict | None = None) -> forms.Form:
+PLAIN = StepForm()
+
+
+def form_for(spec: StepForm = PLAIN, data: dict | None = None) -> forms.Form:
     return build_form_class(Answer, spec, {"options": ["red", "blue"]})(data)
 
 

@@ -29,7 +29,7 @@ def _who(event: dict[str, Any], default: str = "someone") -> str:
 
 def _step(event: dict[str, Any]) -> str:
     path = event.get("path") or []
-    return str(path[-1]) if path else "the run"
+    return str(path[-1]) if path else "the workflow"
 
 
 def _clip(text: Any) -> str:

@@ -77,6 +77,11 @@ def is_radio(field: BoundField) -> bool:
 
 
 @register.filter
+def is_checkbox(field: BoundField) -> bool:
+    return isinstance(field.field.widget, forms.CheckboxInput)
+
+
+@register.filter
 def choice_help(field: BoundField, value: Any) -> str:
     helps: dict[str, str] = getattr(field.field, "choice_help", {})
     return helps.get(str(value), "")

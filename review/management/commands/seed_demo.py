@@ -8,8 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandParser
+
+from review.roles import ensure_roles, grant_role
 
 DEMO_USERS = (
     ("admin", "Admins", True),
@@ -31,8 +33,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        ensure_roles()
         for username, group_name, is_admin in DEMO_USERS:
-            group, _ = Group.objects.get_or_create(name=group_name)
             user, created = User.objects.get_or_create(
                 username=username,
                 defaults={"is_staff": is_admin, "is_superuser": is_admin},
@@ -40,7 +42,7 @@ class Command(BaseCommand):
             if created:
                 user.set_password(username)
                 user.save()
-            user.groups.add(group)
+            grant_role(user, group_name)
             state = "created" if created else "exists"
             self.stdout.write(f"  {username:<9} ({group_name}) {state}; password: {username}")
         if options["runs"]:

@@ -14,8 +14,8 @@ from workflows.engine.testing import drain
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def python_blocks() -> list[str]:
-    section = README.read_text().split("## Define a workflow", 1)[1].split("\n## ", 1)[0]
+def python_blocks(heading: str = "## Define a workflow") -> list[str]:
+    section = README.read_text().split(heading, 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
 
 
@@ -47,3 +47,13 @@ def test_readme_example_defines_and_drives_a_review_loop() -> None:
         "approved": True,
     }
     assert run.executions.filter(path_key="review").count() == 2
+
+
+def test_readme_presentation_example_registers_what_the_pages_use() -> None:
+    from workflows import presentation
+
+    (example,) = python_blocks("## Presenting a workflow to people")
+    exec(compile(example, "README.md", "exec"), {})
+    shown = presentation.get("article")
+    assert shown.start_label == "New article"
+    assert shown.form_for("review").submit_label == "Send verdict"

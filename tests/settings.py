@@ -12,3 +12,5 @@ from config.settings import *  # noqa: F403
 INSTALLED_APPS = [*INSTALLED_APPS, "django_fastdev"]  # noqa: F405
 FASTDEV_STRICT_IF = True
 FASTDEV_STRICT_TEMPLATE_CHECKING = False
+# Templates shipped by installed packages (Django admin's) are theirs to keep.
+FASTDEV_IGNORED_TEMPLATES = [r".*/site-packages/.*"]

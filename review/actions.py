@@ -21,7 +21,7 @@ from review.errors import DraftChanged, Forbidden
 from review.permissions import runs_visible_to
 from review.responses import announce_error
 from review.review_items import ReviewItem, review_item
-from review.schema_forms import add_schema_errors, build_form_class, resume_data
+from review.schema_forms import ANSWER, add_schema_errors, as_model, build_form_class, resume_data
 from workflows import presentation
 from workflows.engine import registry
 from workflows.engine.errors import SchemaMismatch, WorkflowError, WorkflowNotFound
@@ -54,15 +54,17 @@ def start(request: HttpRequest, workflow_id: str) -> HttpResponse:
     label = presentation.get(workflow_id).start_label or f"Start {workflow_id}"
     if not roles.can(request.user, roles.START_RUN):
         return TemplateResponse(request, "review/forbidden.html", {"what": label}, status=403)
-    form_class = build_form_class(definition.input, START_FORM, None)
+    schema, wrapped = as_model(definition.input, label="Input")
+    form_class = build_form_class(schema, START_FORM, None)
     form = form_class(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
+                data: Any = resume_data(form, schema)
                 run = decisions.start(
                     workflow_id=workflow_id,
-                    input=resume_data(form, definition.input),
+                    input=data.get(ANSWER) if wrapped else data,
                     actor=request.user,
                 )
             except SchemaMismatch as exc:
@@ -109,9 +111,11 @@ def decide(request: HttpRequest, run_id: uuid.UUID, suspension_id: uuid.UUID) ->
     item.form = form
     if not form.is_valid():
         return _item_response(request, item, error=SchemaMismatch("the decision", []))
-    data: dict[str, Any] = resume_data(form, item.schema)
+    data: Any = resume_data(form, item.schema)
     if item.spec.actions:
         data[item.spec.actions] = request.POST.get(item.spec.actions, "")
+    if item.wrapped:
+        data = data.get(ANSWER)
     try:
         decided = decisions.decide(
             run_id=run.pk,

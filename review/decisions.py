@@ -69,18 +69,19 @@ def decide(
     to the step with every decision the workflow says carries edits.
     """
     run = _visible_run(actor, run_id)
-    if not isinstance(data, dict):
-        raise InvalidInput("the decision", [{"field": "data", "message": "must be an object"}])
     with transaction.atomic():
         api.locked_run(run.pk)
         suspension = api.open_suspension(
             run.pk, suspension_id=suspension_id, path=path, label=label
         )
         draft = drafts.draft_of(suspension, run.workflow_id)
-        data = dict(data)
         if draft is not None:
+            if not isinstance(data, dict):
+                raise InvalidInput(
+                    "the decision", [{"field": "data", "message": "must be an object"}]
+                )
             _check_revision(draft, revision)
-            data = _with_edits(draft, data, actor)
+            data = _with_edits(draft, dict(data), actor)
         _check_may_decide(actor, draft, data)
         api.resume_run(run.pk, data, suspension_id=suspension.pk, actor=actor)
         suspension.refresh_from_db()
@@ -133,11 +134,12 @@ def _with_edits(draft: drafts.Draft, data: dict[str, Any], actor: Any) -> dict[s
     return data
 
 
-def _check_may_decide(actor: Any, draft: drafts.Draft | None, data: dict[str, Any]) -> None:
+def _check_may_decide(actor: Any, draft: drafts.Draft | None, data: Any) -> None:
     if roles.can(actor, roles.DECIDE):
         return
     if (
         draft is not None
+        and isinstance(data, dict)
         and draft.edited
         and data.get(draft.hook.action_field) == draft.hook.approve
         and roles.can(actor, roles.EDIT_DRAFT)

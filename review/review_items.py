@@ -15,7 +15,7 @@ from django import forms
 from pydantic import BaseModel
 
 from review import drafts, roles
-from review.schema_forms import action_choices, build_form_class
+from review.schema_forms import action_choices, as_model, build_form_class
 from workflows import presentation
 from workflows.engine import registry
 from workflows.engine.definition import StepNode
@@ -29,7 +29,8 @@ class ReviewItem:
     suspension: Suspension
     step_id: str
     spec: presentation.StepForm
-    schema: type[BaseModel] | None
+    schema: type[BaseModel] | None  # None: the deployed definition lost the step
+    wrapped: bool
     form: forms.Form | None
     actions: list[tuple[str, str]]
     draft: drafts.Draft | None
@@ -65,13 +66,15 @@ class ReviewItem:
         return []
 
 
-def resume_schema(run: WorkflowRun, suspension: Suspension) -> type[BaseModel] | None:
+def resume_schema(run: WorkflowRun, suspension: Suspension) -> tuple[type[BaseModel] | None, bool]:
+    """The form's model for a question, and whether it wraps a non-model schema."""
     try:
         node = registry.get(run.workflow_id).resolve(suspension.path_key.split("."))
     except (WorkflowError, LookupError, KeyError):
-        return None  # the deployed definition no longer has this step
-    schema = node.step.resume if isinstance(node, StepNode) else None
-    return schema if isinstance(schema, type) and issubclass(schema, BaseModel) else None
+        return None, False  # the deployed definition no longer has this step
+    if not isinstance(node, StepNode):
+        return None, False
+    return as_model(node.step.resume, label="Answer")
 
 
 def review_item(
@@ -84,7 +87,7 @@ def review_item(
 ) -> ReviewItem:
     step_id = suspension.path_key.rsplit(".", 1)[-1]
     spec = presentation.get(run.workflow_id).form_for(step_id)
-    schema = resume_schema(run, suspension)
+    schema, wrapped = resume_schema(run, suspension)
     form = bound
     if form is None and schema is not None:
         form = build_form_class(schema, spec, suspension.payload)(
@@ -96,6 +99,7 @@ def review_item(
         step_id=step_id,
         spec=spec,
         schema=schema,
+        wrapped=wrapped,
         form=form,
         actions=action_choices(schema, spec) if schema is not None else [],
         draft=drafts.draft_of(suspension, run.workflow_id),

@@ -18,7 +18,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from annotated_types import Ge, Le, MaxLen
 from django import forms
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, create_model
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
@@ -27,6 +27,21 @@ from workflows.presentation import StepForm
 LONG_TEXT = 300  # characters; longer (or unbounded) text gets a textarea
 ROOT = "(root)"
 NAMED_FIELD = re.compile(r"\((?P<field>[a-z_][a-z0-9_]*)\)\s*$")
+
+
+ANSWER = "answer"
+
+
+def as_model(schema: Any, *, label: str) -> tuple[type[BaseModel], bool]:
+    """A schema as a model whose fields make the form; other types become one field.
+
+    Returns the model and whether it wraps the schema (then the data to send
+    is that one field's value, not the whole form).
+    """
+    if isinstance(schema, type) and issubclass(schema, BaseModel):
+        return schema, False
+    annotation = Any if schema is None else schema
+    return create_model("Answer", **{ANSWER: (annotation, Field(title=label))}), True
 
 
 def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:

@@ -220,3 +220,60 @@ def test_an_editor_sees_approve_once_the_draft_was_edited(waiting) -> None:
     client.post(draft_url(run, question), {"text": "edited\n", "base_revision": "0"})
     html = client.get(f"/runs/{run.pk}/").content.decode()
     assert ">Approve</button>" in html and ">Request changes</button>" not in html
+
+
+def test_a_question_asked_again_shows_its_reason_above_the_form(reviewer: User) -> None:
+    from pydantic import BaseModel
+
+    from tests.workflows.flows import unique
+    from workflows.engine import StepContext, Workflow, step
+
+    class Ask(BaseModel):
+        problem: str = ""
+        options: list[str]
+
+    class Pick(BaseModel):
+        option: int
+
+    class Out(BaseModel):
+        picked: str
+
+    @step(input=Ask, output=Out, suspend=Ask, resume=Pick)
+    def choose(ctx: StepContext[Ask]) -> Out:
+        if ctx.resume_data is None:
+            ctx.suspend(ctx.input)
+        if ctx.resume_data.option >= len(ctx.input.options):
+            ctx.suspend(ctx.input.model_copy(update={"problem": "There is no option 7."}))
+        return Out(picked=ctx.input.options[ctx.resume_data.option])
+
+    run = run_workflow(Workflow(unique("ask"), input=Ask).then(choose).commit(), {"options": ["a"]})
+    question = Suspension.objects.get(run=run, status=SuspensionStatus.OPEN)
+    client = signed_in(reviewer)
+    client.post(decide_url(run, question), {"option": "7"}, **HTMX)
+    drain()
+    html = client.get(f"/runs/{run.pk}/").content.decode()
+    reason = html.index("There is no option 7.")
+    assert reason < html.index('name="option"')
+    assert 'class="problem" role="alert"' in html
+
+
+def test_a_step_whose_answer_is_not_a_model_gets_a_one_field_form(reviewer: User) -> None:
+    from tests.workflows.flows import Number, unique
+    from workflows.engine import StepContext, Workflow, step
+
+    @step(input=Number, output=Number, resume=int)
+    def how_many(ctx: StepContext[Number]) -> Number:
+        if ctx.resume_data is None:
+            ctx.suspend({"asking": "how many?"})
+        return Number(n=ctx.resume_data)
+
+    run = run_workflow(Workflow(unique("scalar"), input=Number).then(how_many).commit(), {"n": 1})
+    question = Suspension.objects.get(run=run, status=SuspensionStatus.OPEN)
+    client = signed_in(reviewer)
+    page = client.get(f"/runs/{run.pk}/").content.decode()
+    assert ">Answer</label>" in page
+    refused = client.post(decide_url(run, question), {"answer": '"many"'}, **HTMX)
+    assert refused.status_code == 400
+    assert client.post(decide_url(run, question), {"answer": "7"}, **HTMX).status_code == 200
+    drain()
+    assert api.get_run(run.pk).result == {"n": 7}

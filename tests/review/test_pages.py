@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from pydantic import BaseModel
 
-from tests.workflows.flows import Number, unique
+from tests.workflows.flows import Number, add_one, double, unique
 from workflows.engine import StepContext, Workflow, step
 from workflows.engine.testing import run_workflow
 
@@ -134,3 +134,19 @@ def test_query_counts_do_not_grow_with_the_run(reviewer: User, review_flow) -> N
 def test_vendored_htmx_and_the_ws_extension_are_static_files() -> None:
     for name in ("django_htmx/htmx-2.min.js", "django_htmx/ext/hx-ws-2.min.js", "review/app.css"):
         assert finders.find(name), name
+
+
+def test_progress_counts_each_step_once_however_many_rounds(reviewer: User) -> None:
+    from review.selectors import run_progress
+
+    flow = (
+        Workflow(unique("live-rounds"), input=Number, output=Number)
+        .then(add_one)
+        .dowhile(add_one.with_id("again"), lambda check: check.output.n < 6, max_iterations=9)
+        .then(double)
+        .commit()
+    )
+    run = run_workflow(flow, {"n": 0})
+    progress = run_progress(run)
+    assert (progress.done, progress.planned) == (3, 3)
+    assert run.steps_completed > 3  # the loop ran several rounds

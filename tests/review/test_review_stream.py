@@ -63,3 +63,25 @@ async def test_a_saved_edit_updates_the_draft_but_not_the_reviewers_form() -> No
         assert f'id="revision-{question.pk}"' not in update
         assert ">Edit draft</button>" not in update
         assert "eddie edited the draft (+1 \u22121 lines)" in update
+
+
+def test_streamed_tokens_fill_the_running_card_and_stay_out_of_the_timeline() -> None:
+    from review import rendering
+    from review.selectors import executions_of
+    from workflows.engine.worker import record_output
+    from workflows.models import StepExecution, WorkflowRun
+
+    run_id, question, _ = setup_run()
+    row = StepExecution.objects.get(pk=question.execution_id)
+    StepExecution.objects.filter(pk=row.pk).update(status="running")
+    run = WorkflowRun.objects.get(pk=run_id)
+    shown = {r.pk: rendering.signature(r) for r in executions_of(run)}
+    before = run.last_event_id
+    record_output(run_id, row, "token", {"text": "Hello <b>"})
+    record_output(run_id, row, "token", {"text": "world"})
+    events = [event.as_dict() for event in run.events.filter(id__gt=before).order_by("id")]
+    html, _ = rendering.run_update_html(run_id, events, shown)
+    assert f'<div hx-swap-oob="beforeend:#stream-{row.pk}">Hello &lt;b&gt;world</div>' in html
+    assert "afterbegin:#run-" not in html  # no timeline rows for tokens
+    state, _, _ = rendering.run_state_html(run_id, None)
+    assert f'id="stream-{row.pk}" aria-live="off">Hello &lt;b&gt;world</div>' in state

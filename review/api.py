@@ -490,3 +490,12 @@ def run_snapshot(request: HttpRequest, run_id: uuid.UUID) -> JsonResponse:
     run = visible_run(request, run_id)
     as_of = whole_number(request, "as_of", None)
     return JsonResponse(engine.snapshot(run.pk, as_of=as_of))
+
+
+def unknown_route(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any other path under /api/ (or a malformed run id): 404 in the API's one error shape.
+
+    Meant as the last route under ``api/`` in review/urls.py, so a program never
+    gets Django's HTML "Page not found" from the API.
+    """
+    return json_error(NotFound(f"no API route {request.path!r}; see docs/api.md"))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
+from django.test import Client, RequestFactory
 
+from review import api
 from workflows.engine.testing import run_workflow
 from workflows.models import RunEvent
 
@@ -47,10 +50,28 @@ def test_events_page_with_limit_and_continue_from_last_event_id(reviewer: User, 
     assert seen == list(RunEvent.objects.filter(run=run).values_list("id", flat=True))
 
 
-@pytest.mark.parametrize("query", [{"after": "x"}, {"after": "-1"}, {"limit": "many"}])
-def test_a_malformed_parameter_is_400(reviewer: User, run, query) -> None:
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"after": "x"}, "after"),
+        ({"after": "-1"}, "after"),
+        ({"after": "+1"}, "after"),
+        ({"after": "9" * 30}, "after"),
+        ({"limit": "many"}, "limit"),
+        ({"limit": "0"}, "limit"),
+    ],
+)
+def test_a_malformed_parameter_is_400_naming_it(reviewer: User, run, query, field) -> None:
     response = client_for(reviewer).get(f"/api/runs/{run.pk}/events", query)
-    assert response.status_code == 400 and "error" in response.json()
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid_request" and body["message"]
+    assert list(body["fields"]) == [field]
+
+
+def test_a_limit_over_the_maximum_is_capped(reviewer: User, run) -> None:
+    body = client_for(reviewer).get(f"/api/runs/{run.pk}/events", {"limit": "5000"}).json()
+    assert len(body["events"]) == RunEvent.objects.filter(run=run).count()
 
 
 def test_unknown_and_invisible_runs_are_404_and_anonymous_is_403(
@@ -60,8 +81,23 @@ def test_unknown_and_invisible_runs_are_404_and_anonymous_is_403(
     assert client_for(reviewer).get(f"/api/runs/{missing}/events").status_code == 404
     assert client_for(outsider).get(f"/api/runs/{run.pk}/events").status_code == 404
     assert client_for(outsider).get(f"/api/runs/{run.pk}/snapshot").status_code == 404
-    assert client_for(None).get(f"/api/runs/{run.pk}/events").status_code == 403
-    assert client_for(reviewer).post(f"/api/runs/{run.pk}/events").status_code == 405
+    anonymous = client_for(None).get(f"/api/runs/{run.pk}/events")
+    assert anonymous.status_code == 403 and anonymous.json()["code"] == "not_authenticated"
+    missing_body = client_for(reviewer).get(f"/api/runs/{missing}/events").json()
+    assert missing_body == {
+        "code": "not_found",
+        "message": "no such run",
+        "details": {"run_id": missing},
+    }
+
+
+def test_a_wrong_method_is_405_in_the_error_shape(reviewer: User, run) -> None:
+    response = client_for(reviewer).post(f"/api/runs/{run.pk}/events")
+    assert response.status_code == 405 and response["Allow"] == "GET"
+    assert response.json()["code"] == "method_not_allowed"
+    assert client_for(reviewer).delete("/api/runs/").json()["details"] == {
+        "allowed": ["GET", "POST"]
+    }
 
 
 def test_snapshot_now_and_as_of_an_event(reviewer: User, run) -> None:
@@ -71,7 +107,10 @@ def test_snapshot_now_and_as_of_an_event(reviewer: User, run) -> None:
     first = RunEvent.objects.filter(run=run).order_by("id").first()
     past = client.get(f"/api/runs/{run.pk}/snapshot", {"as_of": first.pk}).json()
     assert past["status"] == "running" and past["as_of_event_id"] == first.pk
-    assert client.get(f"/api/runs/{run.pk}/snapshot", {"as_of": "x"}).status_code == 400
+    refused = client.get(f"/api/runs/{run.pk}/snapshot", {"as_of": "x"})
+    assert refused.status_code == 400 and refused.json()["fields"] == {
+        "as_of": "must be a whole number, 0 or more"
+    }
 
 
 def test_run_list_follows_the_visibility_rule(reviewer: User, outsider: User, review_flow) -> None:
@@ -80,3 +119,14 @@ def test_run_list_follows_the_visibility_rule(reviewer: User, outsider: User, re
     assert len(client_for(reviewer).get("/api/runs/").json()["runs"]) == 2
     runs = client_for(outsider).get("/api/runs/").json()["runs"]
     assert [r["id"] for r in runs] == [str(mine.pk)]
+
+
+def test_the_catch_all_route_answers_404_in_the_error_shape() -> None:
+    """For review/urls.py's last ``api/`` route, so the API never answers with HTML."""
+    request = RequestFactory().get("/api/runs/not-a-uuid/events")
+    response = api.unknown_route(request)
+    assert response.status_code == 404
+    assert json.loads(response.content) == {
+        "code": "not_found",
+        "message": "no API route '/api/runs/not-a-uuid/events'; see docs/api.md",
+    }

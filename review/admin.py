@@ -1,0 +1,124 @@
+"""Django admin for the review product's records: API tokens and draft revisions.
+
+An API token's secret exists only at the moment it is issued: the admin creates
+it with ``ApiToken.issue`` semantics, shows it once in a message, and keeps only
+its digest, which no admin page shows. Tokens are revoked rather than edited,
+so the audit of who used which token stays readable. Draft revisions are
+history (the run's log refers to them by number), so the admin only reads them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
+from django.utils import timezone
+
+from review.models import ApiToken, DraftRevision
+
+SECRET_NOTICE = (
+    "The API token {name!r} for {user} was created. Its secret is {secret} . "
+    "Copy it now: it is not stored and will not be shown again. "
+    "Send it as the header Authorization: Bearer <secret>."
+)
+
+
+class RevokedFilter(admin.SimpleListFilter):
+    title = "revoked"
+    parameter_name = "revoked"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("no", "Active"), ("yes", "Revoked")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> QuerySet[ApiToken]:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(revoked_at__isnull=self.value() == "no")
+        return queryset
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked")
+    list_filter = (RevokedFilter,)
+    list_select_related = ("user",)
+    search_fields = ("name", "prefix", "user__username")
+    actions = ("revoke",)
+
+    def get_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> list[str]:
+        """Creating asks for whom and what for; the rest is set by issuing and using it."""
+        if obj is None:
+            return ["user", "name"]
+        return ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> list[str]:
+        if obj is None:
+            return []
+        return ["user", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        """A token acts as its user, so only superusers may issue one for someone else."""
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = get_user_model()._default_manager.filter(pk=request.user.pk)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(
+        self, request: HttpRequest, obj: ApiToken, form: ModelForm, change: bool
+    ) -> None:
+        """A new token is issued (its secret made, shown once, and only its digest kept)."""
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        issued, secret = ApiToken.issue(user=obj.user, name=obj.name)
+        obj.pk, obj.prefix, obj.digest = issued.pk, issued.prefix, issued.digest
+        obj.created_at = issued.created_at
+        messages.success(request, SECRET_NOTICE.format(name=obj.name, user=obj.user, secret=secret))
+
+    @admin.display(boolean=True, ordering="revoked_at", description="revoked")
+    def revoked(self, obj: ApiToken) -> bool:
+        return obj.revoked_at is not None
+
+    @admin.action(description="Revoke the selected API tokens", permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"{count} API token(s) revoked.", messages.SUCCESS)
+
+
+@admin.register(DraftRevision)
+class DraftRevisionAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "run",
+        "number",
+        "author",
+        "lines_added",
+        "lines_removed",
+        "created_at",
+    )
+    list_select_related = ("run", "suspension", "author")
+    search_fields = ("text", "suspension__path_key", "author__username", "run__workflow_id")
+    date_hierarchy = "created_at"
+    fields = (
+        "run",
+        "execution",
+        "suspension",
+        "number",
+        "author",
+        "lines_added",
+        "lines_removed",
+        "created_at",
+        "text",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -68,10 +68,15 @@ def _literal_choices(annotation: Any) -> list[tuple[str, str]] | None:
     return None
 
 
-def _text_field(info: FieldInfo, common: dict[str, Any]) -> forms.Field:
+def _text_field(name: str, info: FieldInfo, common: dict[str, Any]) -> forms.Field:
     max_length = getattr(_metadata(info, MaxLen), "max_length", None)
-    long = max_length is None or max_length > LONG_TEXT
-    widget = forms.Textarea(attrs={"rows": 4}) if long else forms.TextInput()
+    widget: forms.Widget
+    if name == "url" or name.endswith("_url"):
+        widget = forms.URLInput()  # an address is one line, however long it may be
+    elif max_length is None or max_length > LONG_TEXT:
+        widget = forms.Textarea(attrs={"rows": 4})
+    else:
+        widget = forms.TextInput()
     return forms.CharField(max_length=max_length, strip=True, widget=widget, **common)
 
 
@@ -114,7 +119,7 @@ def form_field(
     if annotation in (int, float):
         return _number_field(annotation, info, common)
     if annotation is str:
-        return _text_field(info, common)
+        return _text_field(name, info, common)
     if get_origin(annotation) is list and get_args(annotation) == (str,):
         return forms.CharField(
             widget=forms.Textarea(attrs={"rows": 4}),

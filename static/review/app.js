@@ -12,6 +12,11 @@
     if (text) { text.textContent = STATES[state] || state; }
   }
 
+  // Pages without a live connection do not claim one.
+  document.addEventListener("DOMContentLoaded", function () {
+    var indicator = document.getElementById("live-indicator");
+    if (indicator && !document.querySelector("[ws-connect]")) { indicator.hidden = true; }
+  });
   document.addEventListener("htmx:wsOpen", function () { setState("open"); });
   document.addEventListener("htmx:wsClose", function () { setState("closed"); });
   document.addEventListener("htmx:wsError", function () { setState("error"); });

@@ -121,3 +121,13 @@ def test_a_template_reading_a_missing_variable_fails() -> None:
         Template("{{ run.no_such_thing }}").render(Context({"run": object()}))
     with pytest.raises(Exception, match="no_such_thing"):
         Template("{% if run.no_such_thing %}x{% endif %}").render(Context({"run": object()}))
+
+
+def test_an_address_field_is_one_line_however_long() -> None:
+    class Page(BaseModel):
+        url: str = Field(max_length=2000)
+        source_url: str = ""
+
+    fields = build_form_class(Page, PLAIN, None)().fields
+    assert isinstance(fields["url"].widget, forms.URLInput)
+    assert isinstance(fields["source_url"].widget, forms.URLInput)

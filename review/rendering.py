@@ -39,6 +39,7 @@ PANEL_EVENTS = frozenset(
     }
 )
 DRAFT_EDITED = "review.draft_edited"
+RUN_ENDED = frozenset({"run.completed", "run.failed", "run.canceled"})
 
 Signatures = dict[int, int]
 
@@ -128,7 +129,8 @@ def run_update_html(
     current = {row.pk: signature(row) for row in executions}
     parts = [run_header_html(run)]
     redrawn: set[int] | None = set()
-    if set(current) != set(shown):
+    ended = any(event["type"] in RUN_ENDED for event in events)
+    if set(current) != set(shown) or ended:  # an ended run drops its not-started steps
         nodes = pipeline(run, executions)
         parts.append(render_to_string("review/_pipeline.html", {"run": run, "nodes": nodes}))
         redrawn = None  # every card, streams included

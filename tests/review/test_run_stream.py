@@ -218,3 +218,17 @@ async def test_browsers_in_step_share_one_render_per_change(
         await database_sync_to_async(api.resume_run)(run.pk, {"approved": True}, path="approve")
         assert await a.receive_from(timeout=3) == await b.receive_from(timeout=3)
     assert len(renders) == len(set(renders))
+
+
+async def test_an_ended_run_redraws_its_pipeline_without_steps_that_never_started(
+    reviewer: User, review_flow
+) -> None:
+    run = await database_sync_to_async(run_workflow)(review_flow, {"n": 1})
+    headers = await database_sync_to_async(ws_headers)(reviewer)
+    async with connected(f"/ws/runs/{run.pk}/", headers) as ws:
+        state = await ws.receive_from(timeout=3)
+        assert f'id="planned-{run.pk}-double"' in state
+        await database_sync_to_async(api.cancel_run)(run.pk, reason="enough")
+        update = await ws.receive_from(timeout=3)
+        assert f'id="run-{run.pk}-pipeline"' in update
+        assert f'id="planned-{run.pk}-double"' not in update

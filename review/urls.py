@@ -6,7 +6,7 @@ Websocket routes: review/routing.py.
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, path, re_path
 
 from review import actions, api, downloads, views
 
@@ -45,4 +45,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/runs/<uuid:run_id>/retry", api.retry, name="api-run-retry"),
     path("api/runs/<uuid:run_id>/fork", api.fork, name="api-run-fork"),
     path("api/runs/<uuid:run_id>/drafts", api.run_drafts, name="api-run-drafts"),
+    re_path(r"^api/", api.unknown_route),  # JSON 404, not an HTML page, for programs
 ]

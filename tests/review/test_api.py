@@ -130,3 +130,14 @@ def test_the_catch_all_route_answers_404_in_the_error_shape() -> None:
         "code": "not_found",
         "message": "no API route '/api/runs/not-a-uuid/events'; see docs/api.md",
     }
+
+
+def test_unknown_api_addresses_answer_json_404(reviewer: User) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(reviewer)
+    for url in ("/api/nope", "/api/runs/not-a-uuid/events"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"

@@ -408,16 +408,8 @@ WRONG_FIELDS: dict[str, list[Any]] = {  # (body, status, code, fields named)
             "invalid_resume_data",
             ["approved"],
         ),
-        pytest.param(
-            {"path": "approve", "input": {"n": "one"}},
-            400,
-            "invalid_input",
-            ["n"],
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="engine bug: fork_run does not validate input; the fork is made and fails",
-            ),
-        ),
+        ({"path": "approve", "input": {"n": "one"}}, 400, "invalid_input", ["n"]),
+        ({"path": "no_such_step"}, 400, "unknown_step", []),
         ({"path": "double"}, 409, "fork_refused", []),
     ],
     "draft": [

@@ -9,9 +9,10 @@ import pytest
 from tests.workflows.control_flow_fixtures import scenario_workflows
 from tests.workflows.flows import Number, add_one, approve, chain, double, unique
 from workflows.engine import Workflow, api, export_snapshot, snapshot
-from workflows.engine.errors import Conflict, RunNotFound
+from workflows.engine.errors import Conflict, InvalidInput, RunNotFound
+from workflows.engine.forking import UnknownForkPath
 from workflows.engine.testing import resume_and_drain, run_workflow
-from workflows.models import EventType
+from workflows.models import EventType, WorkflowRun
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +135,17 @@ def test_fork_inside_a_parallel_is_refused_with_advice() -> None:
     run = run_workflow(workflow, {"n": 1})
     with pytest.raises(Conflict, match="fork from that construct"):
         api.fork_run(run.pk, "approve")
+
+
+def test_fork_with_input_that_does_not_fit_creates_nothing() -> None:
+    run = run_workflow(chain("fork-bad", add_one, approve), {"n": 1})
+    before = WorkflowRun.objects.count()
+    with pytest.raises(InvalidInput, match="input for approve"):
+        api.fork_run(run.pk, "approve", input={"n": "one"})
+    assert WorkflowRun.objects.count() == before
+
+
+def test_fork_at_a_step_that_does_not_exist_names_the_steps() -> None:
+    run = run_workflow(chain("fork-typo", add_one, approve), {"n": 1})
+    with pytest.raises(UnknownForkPath, match="its steps: add_one, approve"):
+        api.fork_run(run.pk, "aprove")

@@ -15,13 +15,24 @@ from django.db import transaction
 
 from workflows.engine import registry, schemas
 from workflows.engine.definition import StepNode, Workflow, WorkflowNode
-from workflows.engine.errors import Conflict, InvalidResumeData, SchemaMismatch
+from workflows.engine.errors import (
+    Conflict,
+    DefinitionChanged,
+    InvalidInput,
+    InvalidResumeData,
+    SchemaMismatch,
+    WorkflowError,
+)
 from workflows.engine.runtime import Transition
 from workflows.models import EventType, ExecutionStatus, RunStatus, StepExecution, WorkflowRun
 
 
 class ForkRefused(Conflict):
     code = "fork_refused"
+
+
+class UnknownForkPath(WorkflowError):
+    code = "unknown_step"
 
 
 def fork(
@@ -92,7 +103,14 @@ def _levels(workflow: Workflow, path: list[str]) -> list[tuple[Workflow, str]]:
     levels: list[tuple[Workflow, str]] = []
     current = workflow
     for depth, part in enumerate(path):
-        node = current.node(part)
+        try:
+            node = current.node(part)
+        except DefinitionChanged:
+            known = ", ".join(node.id for node in current.nodes)
+            raise UnknownForkPath(
+                f"{'.'.join(path[: depth + 1])!r} is not a step of {current.id!r} as deployed "
+                f"now (its steps: {known})"
+            ) from None
         if current.position(part) is None:
             raise ForkRefused(
                 f"{'.'.join(path[: depth + 1])!r} sits inside a parallel, branch, loop or "
@@ -172,6 +190,14 @@ def _start_target(
         if old_target is None:
             raise ForkRefused(f"the original run never reached {node_id!r}; give the input to use")
         input = old_target.input
+    else:
+        try:
+            input = schemas.dump(
+                node.input_schema,
+                schemas.validate(node.input_schema, input, what=f"input for {node_id}"),
+            )
+        except SchemaMismatch as exc:
+            raise InvalidInput(f"input for {node_id}", exc.errors) from None
     data = None
     if resume_data is not None:
         if not isinstance(node, StepNode) or node.step.resume is None:

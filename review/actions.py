@@ -123,6 +123,7 @@ def decide(request: HttpRequest, run_id: uuid.UUID, suspension_id: uuid.UUID) ->
             data=data,
             suspension_id=suspension.pk,
             revision=_posted_revision(request) if item.draft is not None else None,
+            take_over=request.POST.get("take_over") == "on",
         )
     except SchemaMismatch as exc:
         add_schema_errors(form, exc.errors)

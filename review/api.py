@@ -89,6 +89,7 @@ KINDS: dict[str, str] = {
     "number": "must be a whole number",
     "id": "must be an id (a UUID)",
     "object": "must be a JSON object",
+    "boolean": "must be true or false",
 }
 
 
@@ -101,6 +102,8 @@ def _wrong_kind(value: Any, spec: Field) -> str | None:
         return None if ok else KINDS["number"]
     if spec.kind == "object":
         return None if isinstance(value, dict) else KINDS["object"]
+    if spec.kind == "boolean":
+        return None if isinstance(value, bool) else KINDS["boolean"]
     if not isinstance(value, str):
         return KINDS[spec.kind]
     if spec.kind == "id" and _uuid(value) is None:
@@ -328,6 +331,7 @@ RESUME = {
     "path": Field("text"),
     "label": Field("text"),
     "revision": Field("number"),
+    "take_over": Field("boolean"),
 }
 
 
@@ -336,7 +340,8 @@ def resume(request: HttpRequest, run_id: uuid.UUID) -> JsonResponse:
     """Answer a waiting step: ``data`` plus ``suspension_id``, ``path`` or ``label``.
 
     A step that shows an editable draft needs the ``revision`` the person
-    decided on; a stale one is 409 ``draft_changed`` with the newer text.
+    decided on; a stale one is 409 ``draft_changed`` with the newer text. A
+    question someone else claimed needs ``take_over: true`` (409 ``claimed``).
     """
     run = visible_run(request, run_id)
     given = fields_of(body_of(request), RESUME)
@@ -348,6 +353,7 @@ def resume(request: HttpRequest, run_id: uuid.UUID) -> JsonResponse:
         path=given["path"],
         label=given["label"],
         revision=given["revision"],
+        take_over=bool(given["take_over"]),
     )
     return JsonResponse(
         {

@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from review import drafts, roles
+from review import claims, drafts, roles
 from review.errors import DraftChanged, Forbidden, NoDraft, RevisionRequired, TooLarge
 from review.models import DraftRevision
 from review.permissions import runs_visible_to
@@ -60,13 +60,15 @@ def decide(
     path: str | None = None,
     label: str | None = None,
     revision: int | None = None,
+    take_over: bool = False,
 ) -> Suspension:
     """Answer a waiting step, bound to the draft revision the person saw.
 
     A step that shows an editable draft needs ``revision``; when the draft
     changed since, the decision is refused with the newer text (409
     ``draft_changed``) and the step keeps waiting. The latest revision travels
-    to the step with every decision the workflow says carries edits.
+    to the step with every decision the workflow says carries edits. A question
+    someone else has claimed needs ``take_over`` (recorded as a takeover).
     """
     run = _visible_run(actor, run_id)
     with transaction.atomic():
@@ -83,6 +85,7 @@ def decide(
             _check_revision(draft, revision)
             data = _with_edits(draft, dict(data), actor)
         _check_may_decide(actor, draft, data)
+        claims.check_before_deciding(run.pk, suspension, actor, take_over)
         api.resume_run(run.pk, data, suspension_id=suspension.pk, actor=actor)
         suspension.refresh_from_db()
         api.record_event(
@@ -226,6 +229,7 @@ def save_draft(
             lines_added=added,
             lines_removed=removed,
         )
+        claims.renew(suspension, actor)
         api.record_event(
             run.pk,
             DRAFT_EDITED,

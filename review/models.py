@@ -117,3 +117,28 @@ class ApiToken(models.Model):
             user=user, name=name, prefix=secret[:12], digest=cls.digest_of(secret)
         )
         return token, secret
+
+
+class ReviewClaim(models.Model):
+    """Someone is working on an open question; others see who, and must confirm to take over.
+
+    A claim lapses once its holder has been idle for ``HANDOFF_CLAIM_IDLE_SECONDS``
+    (claiming again, or saving an edit, renews it); a lapsed claim is ignored,
+    not deleted, so "who held it" stays visible in the log.
+    """
+
+    suspension = models.OneToOneField(
+        Suspension, on_delete=models.CASCADE, related_name="claim", primary_key=True
+    )
+    run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="claims")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_claims"
+    )
+    claimed_at = models.DateTimeField()
+    renewed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "renewed_at"], name="claim_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.suspension_id} held by {self.user_id}"

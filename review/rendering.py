@@ -36,6 +36,9 @@ PANEL_EVENTS = frozenset(
         "run.failed",
         "run.canceled",
         "run.retried",
+        "review.claimed",
+        "review.released",
+        "review.taken_over",
     }
 )
 DRAFT_EDITED = "review.draft_edited"

@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from pydantic import BaseModel
 
-from review import drafts, roles
+from review import claims, drafts, roles
 from review.schema_forms import action_choices, as_model, build_form_class
 from workflows import presentation
 from workflows.engine import registry
@@ -36,6 +36,8 @@ class ReviewItem:
     draft: drafts.Draft | None
     can_decide: bool
     can_edit: bool
+    holder: str | None = None  # who has claimed it (an active claim)
+    mine: bool = False  # ... and that is the viewer
     notice: str = ""
 
     @property
@@ -54,6 +56,14 @@ class ReviewItem:
     @property
     def may_act(self) -> bool:
         return self.can_decide or bool(self.actions and self.visible_actions)
+
+    @property
+    def may_claim(self) -> bool:
+        return self.can_decide or (self.can_edit and self.draft is not None)
+
+    @property
+    def held_by_other(self) -> bool:
+        return self.holder is not None and not self.mine
 
     @property
     def visible_actions(self) -> list[tuple[str, str]]:
@@ -87,6 +97,7 @@ def review_item(
 ) -> ReviewItem:
     step_id = suspension.path_key.rsplit(".", 1)[-1]
     spec = presentation.get(run.workflow_id).form_for(step_id)
+    held = claims.active_claim(suspension)
     schema, wrapped = resume_schema(run, suspension)
     form = bound
     if form is None and schema is not None:
@@ -105,6 +116,8 @@ def review_item(
         draft=drafts.draft_of(suspension, run.workflow_id),
         can_decide=roles.can(user, roles.DECIDE),
         can_edit=roles.can(user, roles.EDIT_DRAFT),
+        holder=held.user.get_username() if held is not None else None,
+        mine=held is not None and held.user_id == getattr(user, "pk", None),
         notice=notice,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from review import consumers
+from review.queue_consumer import QueuePageConsumer
 
 websocket_urlpatterns = [
     path("ws/runs/", consumers.DashboardEventsConsumer.as_asgi(), name="ws-runs"),
@@ -15,4 +16,5 @@ websocket_urlpatterns = [
         name="ws-run-events",
     ),
     path("ws/dashboard/", consumers.DashboardPageConsumer.as_asgi(), name="ws-dashboard"),
+    path("ws/queue/", QueuePageConsumer.as_asgi(), name="ws-queue"),
 ]

@@ -14,6 +14,9 @@ from workflows.models import EventType
 REVIEW_LABELS = {
     "review.decided": "Decision",
     "review.draft_edited": "Draft edited",
+    "review.claimed": "Claimed",
+    "review.released": "Released",
+    "review.taken_over": "Taken over",
 }
 DETAIL_CHARS = 160
 
@@ -86,6 +89,11 @@ def sentence(event: dict[str, Any]) -> str:
         "step.output": lambda: f"{step} reported {data.get('type', 'output')}",
         "state.changed": lambda: "Run state updated: " + ", ".join(data.get("changed", [])),
         "review.decided": lambda: f"{_who(event)} {data.get('summary') or 'decided'}",
+        "review.claimed": lambda: f"{_who(event)} is working on {step}",
+        "review.released": lambda: f"{_who(event)} released {step}",
+        "review.taken_over": lambda: (
+            f"{_who(event)} took {step} over from {data.get('previous', 'someone')}"
+        ),
         "review.draft_edited": lambda: (
             f"{_who(event)} edited the draft "
             f"(+{data.get('lines_added', 0)} \u2212{data.get('lines_removed', 0)} lines)"

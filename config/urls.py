@@ -5,6 +5,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("demo/", include("workflows.content_brief.demo_urls")),
+    path("demo/", include("workflows.content_brief.demo.urls")),
     path("", include("review.urls")),
 ]

@@ -20,18 +20,18 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from workflows.content_brief import demo_corpus
-from workflows.content_brief.community import community_insights
-from workflows.content_brief.keywords import extract_keywords
-from workflows.content_brief.outline import extract_outline
-from workflows.content_brief.search import competitor_gaps
-from workflows.content_brief.types import (
+from workflows.content_brief.demo import corpus
+from workflows.content_brief.records import (
     BriefRequest,
     PageOutline,
     PageSummary,
     SearchResult,
     Thread,
 )
+from workflows.content_brief.research.community import community_insights
+from workflows.content_brief.research.keywords import extract_keywords
+from workflows.content_brief.research.outline import extract_outline
+from workflows.content_brief.research.search import competitor_gaps
 
 
 @dataclass
@@ -192,14 +192,14 @@ DEMO_URL = f"http://demo.test/demo/articles/{DEMO_SLUG}/"
 
 @pytest.fixture(scope="session")
 def demo_outline() -> PageOutline:
-    html = demo_corpus.article_html(DEMO_SLUG)
+    html = corpus.article_html(DEMO_SLUG)
     assert html is not None
     return extract_outline(html, DEMO_URL)
 
 
 @pytest.fixture(scope="session")
 def demo_results() -> list[SearchResult]:
-    payload = demo_corpus.search_json("composting at home", 12)
+    payload = corpus.search_json("composting at home", 12)
     return [
         SearchResult(title=r["title"], url=r["url"], snippet=r["content"], engine=r["engine"])
         for r in payload["results"]
@@ -208,7 +208,7 @@ def demo_results() -> list[SearchResult]:
 
 @pytest.fixture(scope="session")
 def demo_threads() -> list[Thread]:
-    payload = demo_corpus.reddit_search_json("", 10)  # an empty query lists every thread
+    payload = corpus.reddit_search_json("", 10)  # an empty query lists every thread
     return [
         Thread(
             title=c["data"]["title"],

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from workflows.content_brief import angles
-from workflows.content_brief.schemas import CommunityResearch, Research, SearchResearch
-from workflows.content_brief.types import (
+from workflows.content_brief.records import (
     CommunityInsights,
     Keyword,
     KeywordAnalysis,
     PageOutline,
 )
+from workflows.content_brief.step_schemas import CommunityResearch, Research, SearchResearch
 
 
 def keyword(phrase: str) -> Keyword:

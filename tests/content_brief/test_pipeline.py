@@ -16,7 +16,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from tests.content_brief.conftest import LocalServer
-from tests.content_brief.test_llm import BRIEF, StreamingCompletion, split
+from tests.content_brief.writers.test_llm import BRIEF, StreamingCompletion, split
 from workflows.content_brief.workflow import WORKFLOW_ID, content_brief
 from workflows.engine import Backoff, api, snapshot
 from workflows.engine.errors import InvalidInput, InvalidResumeData

@@ -7,14 +7,14 @@ with), and says which evidence, so the reviewer can judge it at a glance.
 
 from __future__ import annotations
 
-from workflows.content_brief.keywords import (
+from workflows.content_brief.records import PageOutline
+from workflows.content_brief.step_schemas import AngleOption, AngleProposal, Research
+from workflows.content_brief.text import (
     is_stopword,
     normalise_words,
     phrase_chunks,
     term_key,
 )
-from workflows.content_brief.schemas import AngleOption, AngleProposal, Research
-from workflows.content_brief.types import PageOutline
 
 MAX_KEYWORDS = 8
 

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from workflows.content_brief.community import CommunityProvider, RedditJsonProvider
-from workflows.content_brief.llm import BriefWriter, brief_writer_from_env
-from workflows.content_brief.search import SearchProvider, SearxSearchProvider
+from workflows.content_brief.research.community import CommunityProvider, RedditJsonProvider
+from workflows.content_brief.research.search import SearchProvider, SearxSearchProvider
+from workflows.content_brief.writers.llm import BriefWriter, brief_writer_from_env
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,19 @@ knows about the queue, the database or the review pages."""
 from __future__ import annotations
 
 from workflows.content_brief import angles, providers
-from workflows.content_brief.brief_markdown import render_markdown
-from workflows.content_brief.community import community_insights
-from workflows.content_brief.fetching import fetch_page
-from workflows.content_brief.keywords import extract_keywords
-from workflows.content_brief.outline import extract_outline
-from workflows.content_brief.schemas import (
+from workflows.content_brief.records import (
+    BriefDraft,
+    BriefRequest,
+    KeywordAnalysis,
+    PageOutline,
+    PageSummary,
+)
+from workflows.content_brief.research.community import community_insights
+from workflows.content_brief.research.fetching import fetch_page
+from workflows.content_brief.research.keywords import extract_keywords
+from workflows.content_brief.research.outline import extract_outline
+from workflows.content_brief.research.search import competitor_gaps
+from workflows.content_brief.step_schemas import (
     AngleChoice,
     AngleProposal,
     BriefInput,
@@ -24,15 +31,8 @@ from workflows.content_brief.schemas import (
     ReviewRound,
     SearchResearch,
 )
-from workflows.content_brief.search import competitor_gaps
-from workflows.content_brief.streaming import TokenBatcher
-from workflows.content_brief.types import (
-    BriefDraft,
-    BriefRequest,
-    KeywordAnalysis,
-    PageOutline,
-    PageSummary,
-)
+from workflows.content_brief.writers.markdown import render_markdown
+from workflows.content_brief.writers.streaming import TokenBatcher
 from workflows.engine import Backoff, StepContext, step
 
 NETWORK_RETRIES = Backoff(initial=2, factor=2, maximum=30)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from workflows import presentation
 from workflows.content_brief import WORKFLOW_ID
 from workflows.content_brief.presentation import CONTENT_BRIEF
-from workflows.content_brief.schemas import BriefInput, FinalBrief
+from workflows.content_brief.step_schemas import BriefInput, FinalBrief
 from workflows.content_brief.steps import (
     angle_review,
     brief_review,

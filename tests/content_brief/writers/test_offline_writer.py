@@ -2,10 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.content_brief.brief_markdown import render_markdown
-from workflows.content_brief.llm import BriefWriter
-from workflows.content_brief.offline_writer import OFFLINE_NOTICE, OfflineBriefWriter, stream_chunks
-from workflows.content_brief.types import BriefDraft, BriefRequest
+from workflows.content_brief.records import BriefDraft, BriefRequest
+from workflows.content_brief.writers.llm import BriefWriter
+from workflows.content_brief.writers.markdown import render_markdown
+from workflows.content_brief.writers.offline_writer import (
+    OFFLINE_NOTICE,
+    OfflineBriefWriter,
+    stream_chunks,
+)
 
 
 @pytest.fixture(scope="module")

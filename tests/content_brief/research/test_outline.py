@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from workflows.content_brief.outline import extract_outline, word_count
+from workflows.content_brief.research.outline import extract_outline
+from workflows.content_brief.text import word_count
 
 HTML = """<!doctype html>
 <html><head>

@@ -19,10 +19,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from workflows.content_brief.brief_markdown import render_markdown
-from workflows.content_brief.brief_text import BriefText
-from workflows.content_brief.keywords import normalise_words, phrase_in
-from workflows.content_brief.types import BriefDraft, BriefRequest, OutlineSection
+from workflows.content_brief.records import BriefDraft, BriefRequest, OutlineSection
+from workflows.content_brief.text import normalise_words, phrase_in
+from workflows.content_brief.writers.brief_text import BriefText
+from workflows.content_brief.writers.markdown import render_markdown
 
 __all__ = ["OFFLINE_GENERATOR", "OfflineBriefWriter", "stream_chunks"]
 

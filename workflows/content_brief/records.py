@@ -1,4 +1,6 @@
-"""Every data shape the content-brief providers exchange, in one place.
+"""Records of what the research providers found and the writers wrote, in one place.
+
+The workflow's own step, suspend and resume schemas are in ``step_schemas.py``.
 
 They are Pydantic models so a workflow step can store them as JSON, show them to
 a reviewer and validate them again on resume without bespoke serialisation.

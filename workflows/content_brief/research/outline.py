@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
-from workflows.content_brief.types import Heading, Link, PageOutline
+from workflows.content_brief.records import Heading, Link, PageOutline
+from workflows.content_brief.text import word_count
 
 __all__ = ["extract_outline", "word_count"]
 
@@ -31,13 +32,7 @@ BLOCKS = frozenset(
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3}
 IGNORED_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
 
-_WORD = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*")
 _SPACE = re.compile(r"\s+")
-
-
-def word_count(text: str) -> int:
-    """Words as a reader counts them: "don't" and "well-known" are one each."""
-    return len(_WORD.findall(text))
 
 
 def _squash(text: str) -> str:

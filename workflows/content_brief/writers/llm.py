@@ -27,11 +27,11 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from workflows.content_brief.brief_markdown import render_markdown
-from workflows.content_brief.brief_text import BriefText
 from workflows.content_brief.errors import ProviderError, retryable_status
-from workflows.content_brief.offline_writer import OFFLINE_MARKER, OfflineBriefWriter
-from workflows.content_brief.types import BriefDraft, BriefRequest, OutlineSection
+from workflows.content_brief.records import BriefDraft, BriefRequest, OutlineSection
+from workflows.content_brief.writers.brief_text import BriefText
+from workflows.content_brief.writers.markdown import render_markdown
+from workflows.content_brief.writers.offline_writer import OFFLINE_MARKER, OfflineBriefWriter
 
 __all__ = [
     "BriefWriter",

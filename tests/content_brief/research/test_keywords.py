@@ -5,13 +5,13 @@ import statistics
 
 import pytest
 
-from workflows.content_brief import keywords as kw
-from workflows.content_brief.keywords import (
+from workflows.content_brief.research import keywords as kw
+from workflows.content_brief.research.keywords import (
     extract_keywords,
-    is_stopword,
     levenshtein_ratio,
     yake_candidates,
 )
+from workflows.content_brief.text import is_stopword
 
 ESPRESSO = """Dialing In Espresso at Home
 Pulling a good espresso shot at home comes down to three variables: the grind size, the dose of \

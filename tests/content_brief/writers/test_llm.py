@@ -12,7 +12,8 @@ import pytest
 
 from tests.content_brief.conftest import LocalServer, Recorded
 from workflows.content_brief.errors import ProviderError
-from workflows.content_brief.llm import (
+from workflows.content_brief.records import BriefDraft, BriefRequest
+from workflows.content_brief.writers.llm import (
     BriefWriter,
     OfflineBriefWriter,
     OpenAICompatibleWriter,
@@ -20,8 +21,7 @@ from workflows.content_brief.llm import (
     parse_brief_json,
     render_markdown,
 )
-from workflows.content_brief.offline_writer import OFFLINE_NOTICE
-from workflows.content_brief.types import BriefDraft, BriefRequest
+from workflows.content_brief.writers.offline_writer import OFFLINE_NOTICE
 
 BRIEF = {
     "target_keyword": "composting at home",

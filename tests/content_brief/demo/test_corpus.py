@@ -3,14 +3,14 @@ from __future__ import annotations
 import pytest
 
 from tests.content_brief.conftest import LocalServer
-from workflows.content_brief import demo_corpus
-from workflows.content_brief.fetching import BlockedAddress, fetch_page
-from workflows.content_brief.keywords import extract_keywords
-from workflows.content_brief.outline import extract_outline
+from workflows.content_brief.demo import corpus
+from workflows.content_brief.research.fetching import BlockedAddress, fetch_page
+from workflows.content_brief.research.keywords import extract_keywords
+from workflows.content_brief.research.outline import extract_outline
 
 
 def test_list_articles() -> None:
-    articles = demo_corpus.list_articles()
+    articles = corpus.list_articles()
     assert len(articles) == 4
     slugs = [slug for slug, _ in articles]
     assert slugs == sorted(slugs)
@@ -21,12 +21,12 @@ def test_list_articles() -> None:
 
 @pytest.mark.parametrize("slug", ["../search_index", "nope", "", "Compost-Bins-Compared", "a/b"])
 def test_article_html_rejects_unknown_or_unsafe_slugs(slug: str) -> None:
-    assert demo_corpus.article_html(slug) is None
+    assert corpus.article_html(slug) is None
 
 
 def test_every_article_has_a_real_outline() -> None:
-    for slug, title in demo_corpus.list_articles():
-        html = demo_corpus.article_html(slug)
+    for slug, title in corpus.list_articles():
+        html = corpus.article_html(slug)
         assert html is not None
         outline = extract_outline(html, f"http://testserver/demo/articles/{slug}/")
         assert outline.title.startswith(title)
@@ -39,7 +39,7 @@ def test_every_article_has_a_real_outline() -> None:
 
 def test_fetch_and_outline_a_demo_article_served_locally(local_server: LocalServer) -> None:
     slug = "composting-at-home-beginners-guide"
-    html = demo_corpus.article_html(slug)
+    html = corpus.article_html(slug)
     assert html is not None
     path = f"/demo/articles/{slug}/"
     local_server.add(path, html)
@@ -61,25 +61,25 @@ def test_fetch_and_outline_a_demo_article_served_locally(local_server: LocalServ
 
 
 def test_search_json_shape_and_ranking() -> None:
-    payload = demo_corpus.search_json("bokashi", 5)
+    payload = corpus.search_json("bokashi", 5)
     assert payload["query"] == "bokashi"
     assert payload["number_of_results"] == len(payload["results"]) == 3
     assert all("bokashi" in (r["title"] + r["content"]).lower() for r in payload["results"])
     assert "Bokashi" in payload["results"][0]["title"]  # title hits outrank snippet hits
     for result in payload["results"]:
         assert {"title", "url", "content", "engine"} <= set(result)
-    assert len(demo_corpus.search_json("composting", 2)["results"]) == 2
-    assert demo_corpus.search_json("quantum chromodynamics", 10)["results"] == []
+    assert len(corpus.search_json("composting", 2)["results"]) == 2
+    assert corpus.search_json("quantum chromodynamics", 10)["results"] == []
 
 
 def test_search_json_does_not_leak_mutations() -> None:
-    first = demo_corpus.search_json("compost", 3)
+    first = corpus.search_json("compost", 3)
     first["results"].clear()
-    assert demo_corpus.search_json("compost", 3)["results"]
+    assert corpus.search_json("compost", 3)["results"]
 
 
 def test_reddit_search_json_shape() -> None:
-    payload = demo_corpus.reddit_search_json("tumbler", 10)
+    payload = corpus.reddit_search_json("tumbler", 10)
     assert payload["kind"] == "Listing"
     children = payload["data"]["children"]
     assert children and all(child["kind"] == "t3" for child in children)
@@ -87,5 +87,5 @@ def test_reddit_search_json_shape() -> None:
     assert payload["data"]["dist"] == len(children)
     post = children[0]["data"]
     assert {"title", "permalink", "subreddit", "score", "num_comments", "selftext"} <= set(post)
-    assert len(demo_corpus.reddit_search_json("", 10)["data"]["children"]) == 10
-    assert len(demo_corpus.reddit_search_json("", 3)["data"]["children"]) == 3
+    assert len(corpus.reddit_search_json("", 10)["data"]["children"]) == 10
+    assert len(corpus.reddit_search_json("", 3)["data"]["children"]) == 3

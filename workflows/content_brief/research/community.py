@@ -16,8 +16,8 @@ from typing import Any, Protocol
 import httpx
 
 from workflows.content_brief.errors import ProviderError
-from workflows.content_brief.http_json import get_json
-from workflows.content_brief.types import CommunityInsights, Thread
+from workflows.content_brief.records import CommunityInsights, Thread
+from workflows.content_brief.research.http_json import get_json
 
 __all__ = ["CommunityProvider", "RedditJsonProvider", "community_insights"]
 

@@ -15,15 +15,15 @@ from typing import Any, Protocol
 import httpx
 
 from workflows.content_brief.errors import ProviderError
-from workflows.content_brief.http_json import get_json
-from workflows.content_brief.keywords import (
+from workflows.content_brief.records import KeywordAnalysis, PageOutline, SearchResult
+from workflows.content_brief.research.http_json import get_json
+from workflows.content_brief.text import (
     is_stopword,
     normalise_words,
     phrase_chunks,
     phrase_in,
     term_key,
 )
-from workflows.content_brief.types import KeywordAnalysis, PageOutline, SearchResult
 
 __all__ = ["SearchProvider", "SearxSearchProvider", "competitor_gaps"]
 

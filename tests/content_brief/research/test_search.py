@@ -6,10 +6,14 @@ import httpx
 import pytest
 
 from tests.content_brief.conftest import LocalServer, Recorded, reply_json
-from workflows.content_brief import demo_corpus
+from workflows.content_brief.demo import corpus
 from workflows.content_brief.errors import ProviderError
-from workflows.content_brief.search import SearchProvider, SearxSearchProvider, competitor_gaps
-from workflows.content_brief.types import PageOutline, SearchResult
+from workflows.content_brief.records import PageOutline, SearchResult
+from workflows.content_brief.research.search import (
+    SearchProvider,
+    SearxSearchProvider,
+    competitor_gaps,
+)
 
 
 def serve_demo_search(server: LocalServer) -> None:
@@ -19,7 +23,7 @@ def serve_demo_search(server: LocalServer) -> None:
         if request.query.get("format") != ["json"]:
             handler.send_error(403)  # what SearxNG does when the format is not enabled
             return
-        reply_json(handler, demo_corpus.search_json(request.query["q"][0], 20))
+        reply_json(handler, corpus.search_json(request.query["q"][0], 20))
 
     server.add_handler("/searx/search", respond)
 

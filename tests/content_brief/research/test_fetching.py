@@ -9,7 +9,7 @@ import pytest
 
 from tests.content_brief.conftest import LocalServer, Recorded
 from workflows.content_brief.errors import ProviderError
-from workflows.content_brief.fetching import (
+from workflows.content_brief.research.fetching import (
     BlockedAddress,
     FetchError,
     HttpStatusError,

@@ -7,7 +7,7 @@ whoever produced it, and the header always says who that was.
 
 from __future__ import annotations
 
-from workflows.content_brief.types import BriefDraft
+from workflows.content_brief.records import BriefDraft
 
 __all__ = ["render_markdown"]
 

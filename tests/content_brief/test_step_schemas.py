@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from workflows.content_brief.schemas import AngleChoice, BriefInput, ReviewDecision
-from workflows.content_brief.types import BriefDraft
+from workflows.content_brief.records import BriefDraft
+from workflows.content_brief.step_schemas import AngleChoice, BriefInput, ReviewDecision
 
 DRAFT = BriefDraft(
     target_keyword="composting at home",

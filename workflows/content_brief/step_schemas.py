@@ -1,8 +1,9 @@
 """What flows between the content-brief steps, and what people see and answer.
 
-The provider shapes (outline, keywords, search results, drafts) live in
-``types.py``; these are the workflow's own: its input and output, each step's
-output, and the suspend/resume schemas of the two human decisions.
+What the providers found and wrote (outline, keywords, search results, drafts)
+lives in ``records.py``; these are the workflow's own schemas: its input and
+output, each step's output, and the suspend/resume schemas of the two human
+decisions.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from workflows.content_brief.types import (
+from workflows.content_brief.records import (
     BriefDraft,
     CommunityInsights,
     KeywordAnalysis,

@@ -29,8 +29,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import httpx
 
 from workflows.content_brief.errors import ProviderError, retryable_status
-from workflows.content_brief.http_json import shared_tls_context
-from workflows.content_brief.types import FetchedPage
+from workflows.content_brief.records import FetchedPage
+from workflows.content_brief.research.http_json import shared_tls_context
 
 __all__ = [
     "BlockedAddress",

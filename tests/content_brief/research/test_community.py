@@ -5,22 +5,22 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 
 from tests.content_brief.conftest import LocalServer, Recorded, reply_json
-from workflows.content_brief import demo_corpus
-from workflows.content_brief.community import (
+from workflows.content_brief.demo import corpus
+from workflows.content_brief.errors import ProviderError
+from workflows.content_brief.records import Thread
+from workflows.content_brief.research.community import (
     CommunityProvider,
     RedditJsonProvider,
     community_insights,
     is_question,
 )
-from workflows.content_brief.errors import ProviderError
-from workflows.content_brief.types import Thread
 
 
 def serve_demo_reddit(server: LocalServer) -> None:
     def respond(handler: BaseHTTPRequestHandler, request: Recorded) -> None:
         q = request.query["q"][0]
         limit = int(request.query["limit"][0])
-        reply_json(handler, demo_corpus.reddit_search_json(q, limit))
+        reply_json(handler, corpus.reddit_search_json(q, limit))
 
     server.add_handler("/reddit/search.json", respond)
 

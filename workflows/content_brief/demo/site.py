@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.html import escape
 from django.views.decorators.http import require_GET
 
-from workflows.content_brief import demo_corpus
+from workflows.content_brief.demo import corpus
 
 
 def _limit(request: HttpRequest, default: int = 10) -> int:
@@ -25,7 +25,7 @@ def _limit(request: HttpRequest, default: int = 10) -> int:
 def index(request: HttpRequest) -> HttpResponse:
     items = "".join(
         f'<li><a href="articles/{escape(slug)}/">{escape(title)}</a></li>'
-        for slug, title in demo_corpus.list_articles()
+        for slug, title in corpus.list_articles()
     )
     return HttpResponse(
         f"<!doctype html><title>Demo articles</title><h1>Demo articles</h1><ul>{items}</ul>"
@@ -34,7 +34,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def article(request: HttpRequest, slug: str) -> HttpResponse:
-    html = demo_corpus.article_html(slug)
+    html = corpus.article_html(slug)
     if html is None:
         return HttpResponse("no such demo article", status=404, content_type="text/plain")
     return HttpResponse(html, content_type="text/html; charset=utf-8")
@@ -44,9 +44,9 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
 def search(request: HttpRequest) -> JsonResponse:
     if request.GET.get("format", "json") != "json":
         return JsonResponse({"error": "only format=json is served"}, status=400)
-    return JsonResponse(demo_corpus.search_json(request.GET.get("q", ""), _limit(request)))
+    return JsonResponse(corpus.search_json(request.GET.get("q", ""), _limit(request)))
 
 
 @require_GET
 def reddit_search(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(demo_corpus.reddit_search_json(request.GET.get("q", ""), _limit(request)))
+    return JsonResponse(corpus.reddit_search_json(request.GET.get("q", ""), _limit(request)))

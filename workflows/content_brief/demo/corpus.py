@@ -17,11 +17,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from workflows.content_brief.keywords import is_stopword, normalise_words
+from workflows.content_brief.text import is_stopword, normalise_words
 
 __all__ = ["DATA_DIR", "article_html", "list_articles", "reddit_search_json", "search_json"]
 
-DATA_DIR = Path(__file__).resolve().parent / "demo_data"
+DATA_DIR = Path(__file__).resolve().parent / "data"
 _ARTICLES = DATA_DIR / "articles"
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)

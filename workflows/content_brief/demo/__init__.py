@@ -1,0 +1,1 @@
+"""The demo's stand-in for the internet: articles, realistic test pages, search and discussions."""

@@ -1,0 +1,1 @@
+"""Writing the brief: the language-model writer, the offline writer, and the brief's Markdown."""

@@ -153,6 +153,12 @@ HANDOFF_WORKFLOW_MODULES = env_list(
 HANDOFF_INLINE_BUDGET_SECONDS = float(os.environ.get("HANDOFF_INLINE_BUDGET_SECONDS", "5"))
 # Seconds past a step's timeout before its claim is presumed lost (worker died).
 HANDOFF_LEASE_GRACE_SECONDS = float(os.environ.get("HANDOFF_LEASE_GRACE_SECONDS", "15"))
+# Limits on what people and programs send, in bytes of compact UTF-8 JSON; the same on
+# every database. Over a limit the call is refused with 413 (workflows/engine/limits.py).
+HANDOFF_MAX_INPUT_BYTES = env_int("HANDOFF_MAX_INPUT_BYTES", 1_000_000)
+HANDOFF_MAX_RESUME_BYTES = env_int("HANDOFF_MAX_RESUME_BYTES", 1_000_000)
+HANDOFF_MAX_EMIT_BYTES = env_int("HANDOFF_MAX_EMIT_BYTES", 100_000)
+HANDOFF_MAX_EVENT_BYTES = env_int("HANDOFF_MAX_EVENT_BYTES", 2_000_000)
 # "django_q" in production; tests use "manual" and drain the queue in-process.
 HANDOFF_QUEUE = os.environ.get("HANDOFF_QUEUE", "django_q")
 

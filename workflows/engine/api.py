@@ -16,11 +16,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
-from workflows.engine import registry, schemas
+from workflows.engine import limits, registry, schemas
 from workflows.engine.definition import StepNode, Workflow
 from workflows.engine.errors import (
     AmbiguousResume,
     Conflict,
+    InvalidData,
     InvalidInput,
     InvalidResumeData,
     RunNotActive,
@@ -91,12 +92,14 @@ def start_run(
     key returns the first run instead of starting another.
     """
     definition = _workflow(workflow)
-    try:
-        typed = schemas.validate(
-            definition.input, input if input is not None else {}, what="the run input"
+    stored_input = _checked_input(definition, input)
+    if state is not None:
+        limits.check(
+            state,
+            what=f"the initial state for workflow {definition.id!r}",
+            error=InvalidInput,
+            limit_name="HANDOFF_MAX_INPUT_BYTES",
         )
-    except SchemaMismatch as exc:
-        raise InvalidInput(f"input for workflow {definition.id!r}", exc.errors) from None
     if idempotency_key:
         existing = WorkflowRun.objects.filter(
             workflow_id=definition.id, idempotency_key=idempotency_key
@@ -110,7 +113,7 @@ def start_run(
                 definition_version=definition.version,
                 graph=definition.graph(),
                 status=RunStatus.RUNNING,
-                input=schemas.dump(definition.input, typed),
+                input=stored_input,
                 state=state or {},
                 idempotency_key=idempotency_key,
                 created_by=actor if getattr(actor, "pk", None) else None,
@@ -129,6 +132,21 @@ def start_run(
             )
         raise
     return run
+
+
+def _checked_input(definition: Workflow, input: Any) -> Any:
+    """The run input as it will be stored: valid, storable on every database, within its limit."""
+    what = f"input for workflow {definition.id!r}"
+    limits.check_depth(input, what=what, error=InvalidInput)
+    try:
+        typed = schemas.validate(
+            definition.input, input if input is not None else {}, what="the run input"
+        )
+    except SchemaMismatch as exc:
+        raise InvalidInput(what, exc.errors) from None
+    stored = schemas.dump(definition.input, typed)
+    limits.check(stored, what=what, error=InvalidInput, limit_name="HANDOFF_MAX_INPUT_BYTES")
+    return stored
 
 
 def _user(actor: Any) -> Any:
@@ -235,6 +253,9 @@ def resume_run(
         transition = Transition(run, actor=_user(actor))
         node = transition.node_of(row)
         assert isinstance(node, StepNode)
+        limits.check_depth(
+            resume_data, what=f"resume data for {row.path_key}", error=InvalidResumeData
+        )
         try:
             typed = schemas.validate(
                 node.step.resume, resume_data, what=f"resume data for {row.path_key}"
@@ -242,6 +263,12 @@ def resume_run(
         except SchemaMismatch as exc:
             raise InvalidResumeData(f"resume data for {row.path_key}", exc.errors) from None
         data = schemas.dump(node.step.resume, typed)
+        limits.check(
+            data,
+            what=f"resume data for {row.path_key}",
+            error=InvalidResumeData,
+            limit_name="HANDOFF_MAX_RESUME_BYTES",
+        )
         now = transition.now
         suspension.status = SuspensionStatus.RESUMED
         suspension.resumed_at = now
@@ -436,6 +463,12 @@ def record_event(
     namespaced and may not use the engine's namespaces.
     """
     check_application_event_type(type)
+    limits.check(
+        data,
+        what=f"the data of a {type} event",
+        error=InvalidData,
+        limit_name="HANDOFF_MAX_EVENT_BYTES",
+    )
     with transaction.atomic():
         run = lock_run(get_run(run_id).pk)
         transition = Transition(run, actor=_user(actor))

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, NoReturn, TypeVar
 
-from workflows.engine import schemas
+from workflows.engine import limits, schemas
+from workflows.engine.errors import InvalidData
 
 InputT = TypeVar("InputT")
 
@@ -105,6 +106,7 @@ class StepContext(Generic[InputT]):
     def emit(self, data: Any, *, type: str = "progress") -> None:
         """Publish progress or a custom event (e.g. streamed tokens) to watchers, live."""
         if self._emit is not None:
+            limits.check_depth(data, what="the emitted data", error=InvalidData)
             self._emit(type, schemas.to_json(data))
 
     def step_output(self, step_id: str) -> Any:

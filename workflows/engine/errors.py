@@ -49,6 +49,30 @@ class InvalidResumeData(SchemaMismatch):
     code = "invalid_resume_data"
 
 
+class InvalidData(SchemaMismatch):
+    """Data a step or an application records (emitted events, outputs) cannot be stored."""
+
+    code = "invalid_data"
+    retryable = False  # the same data would be refused again
+
+
+class InvalidArgument(SchemaMismatch):
+    """An argument of a run API call has the wrong type or value; ``errors`` names it."""
+
+    code = "invalid_argument"
+
+    def __init__(self, argument: str, message: str) -> None:
+        super().__init__("the call", [{"field": argument, "message": message}])
+
+
+class PayloadTooLarge(WorkflowError):
+    """Data over its configured size limit (workflows/engine/limits.py)."""
+
+    http_status = 413
+    code = "too_large"
+    retryable = False
+
+
 class NotFound(WorkflowError):
     http_status = 404
     code = "not_found"

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
-from workflows.engine import registry, schemas
+from workflows.engine import limits, registry, schemas
 from workflows.engine.definition import StepNode, Workflow, WorkflowNode
 from workflows.engine.errors import (
     Conflict,
@@ -191,6 +191,7 @@ def _start_target(
             raise ForkRefused(f"the original run never reached {node_id!r}; give the input to use")
         input = old_target.input
     else:
+        limits.check_depth(input, what=f"input for {node_id}", error=InvalidInput)
         try:
             input = schemas.dump(
                 node.input_schema,
@@ -198,10 +199,17 @@ def _start_target(
             )
         except SchemaMismatch as exc:
             raise InvalidInput(f"input for {node_id}", exc.errors) from None
+        limits.check(
+            input,
+            what=f"input for {node_id}",
+            error=InvalidInput,
+            limit_name="HANDOFF_MAX_INPUT_BYTES",
+        )
     data = None
     if resume_data is not None:
         if not isinstance(node, StepNode) or node.step.resume is None:
             raise ForkRefused(f"{node_id!r} takes no resume data")
+        limits.check_depth(resume_data, what=f"resume data for {node_id}", error=InvalidResumeData)
         try:
             data = schemas.dump(
                 node.step.resume,
@@ -209,6 +217,12 @@ def _start_target(
             )
         except SchemaMismatch as exc:
             raise InvalidResumeData(f"resume data for {node_id}", exc.errors) from None
+        limits.check(
+            data,
+            what=f"resume data for {node_id}",
+            error=InvalidResumeData,
+            limit_name="HANDOFF_MAX_RESUME_BYTES",
+        )
     row = transition.start(node, parent=parent, input_json=input, prefix=parent.path)
     if data is not None and row.status == ExecutionStatus.PENDING:
         row.resume_data = data  # the row is inserted when the transition closes

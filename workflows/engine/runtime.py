@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from workflows.engine import queue, registry, rows, schemas
+from workflows.engine import limits, queue, registry, rows, schemas
 from workflows.engine.definition import (
     BranchNode,
     ForeachNode,
@@ -116,12 +116,13 @@ class StaleClaim(Exception):
 
 
 def error_from(exc: BaseException) -> dict[str, Any]:
+    """A failure as stored; storable whatever the exception quotes (see limits.sanitized)."""
     data: dict[str, Any] = {"type": type(exc).__name__, "message": str(exc) or type(exc).__name__}
     if isinstance(exc, WorkflowError):
         data.update({k: v for k, v in exc.details.items() if k != "message"})
     else:
         data["traceback"] = "".join(traceback.format_exception(exc))[-4000:]
-    return data
+    return limits.sanitized(data)
 
 
 def fingerprint(payload: Any) -> str:

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from workflows.engine import registry, schemas
+from workflows.engine import limits, registry, schemas
 from workflows.engine.context import Bail, Canceled, Check, RunView, StepContext, Suspend
 from workflows.engine.definition import (
     BranchNode,
@@ -24,10 +24,11 @@ from workflows.engine.definition import (
     MapNode,
     Node,
     SleepNode,
+    Step,
     StepNode,
     Workflow,
 )
-from workflows.engine.errors import SchemaMismatch, WorkflowError
+from workflows.engine.errors import InvalidData, SchemaMismatch, WorkflowError
 from workflows.engine.runtime import (
     Bailed,
     CanceledOutcome,
@@ -42,7 +43,17 @@ from workflows.engine.runtime import (
     error_from,
     lock_run,
 )
-from workflows.models import EventType, ExecutionStatus, RunStatus, StepExecution, WorkflowRun
+from workflows.models import (
+    EventType,
+    ExecutionStatus,
+    RunStatus,
+    StepExecution,
+    Suspension,
+    WorkflowRun,
+)
+
+LABEL_MAX = Suspension._meta.get_field("label").max_length or 120
+EMIT_TYPE_MAX = 100
 
 
 def run_execution(execution_id: int) -> int:
@@ -108,18 +119,11 @@ def _run_step(node: StepNode, row: StepExecution, run: WorkflowRun, workflow: Wo
     try:
         result = step.fn(ctx)
     except Suspend as signal:
-        try:
-            payload = schemas.dump(
-                step.suspend,
-                schemas.validate(
-                    step.suspend, signal.payload, what=f"suspend payload of {row.path_key!r}"
-                ),
-            )
-        except SchemaMismatch as exc:
-            return Failed(error_from(exc), retryable=False)
-        return Suspended(payload, signal.label, ctx.state_patch)
+        return _suspended(step, row, signal, ctx.state_patch)
     except Bail as signal:
-        return Bailed(schemas.to_json(signal.result), ctx.state_patch)
+        result = schemas.to_json(signal.result)
+        bailed = Bailed(result, ctx.state_patch)
+        return _stored(bailed, row, {"bail result": result, "state": ctx.state_patch})
     except Canceled:
         return CanceledOutcome()
     except Exception as exc:
@@ -131,7 +135,48 @@ def _run_step(node: StepNode, row: StepExecution, run: WorkflowRun, workflow: Wo
         )
     except SchemaMismatch as exc:
         return Failed(error_from(exc), retryable=True)
-    return Completed(output, ctx.state_patch)
+    completed = Completed(output, ctx.state_patch)
+    return _stored(completed, row, {"output": output, "state": ctx.state_patch}, retryable=True)
+
+
+def _suspended(
+    step: Step, row: StepExecution, signal: Suspend, state_patch: dict[str, Any]
+) -> Outcome:
+    try:
+        payload = schemas.dump(
+            step.suspend,
+            schemas.validate(
+                step.suspend, signal.payload, what=f"suspend payload of {row.path_key!r}"
+            ),
+        )
+    except SchemaMismatch as exc:
+        return Failed(error_from(exc), retryable=False)
+    label = signal.label
+    if not isinstance(label, str) or len(label) > LABEL_MAX or limits.text_problem(label):
+        message = f"must be text of at most {LABEL_MAX} characters that can be stored"
+        refused = InvalidData(
+            f"the suspend label of {row.path_key!r}", [{"field": "label", "message": message}]
+        )
+        return Failed(error_from(refused), retryable=False)
+    suspended = Suspended(payload, label, state_patch)
+    return _stored(suspended, row, {"suspend payload": payload, "state": state_patch})
+
+
+def _stored(
+    outcome: Outcome, row: StepExecution, values: dict[str, Any], *, retryable: bool = False
+) -> Outcome:
+    """The outcome, or a failure naming the field when one of its ``values`` cannot be stored.
+
+    The step's own result is refused here, before the commit, because PostgreSQL
+    would refuse it with a raw error inside the transition (and SQLite would keep
+    it, breaking every page that shows the run).
+    """
+    for name, value in values.items():
+        try:
+            limits.check(value, what=f"the {name} of {row.path_key!r}", error=InvalidData)
+        except InvalidData as exc:
+            return Failed(error_from(exc), retryable=retryable)
+    return outcome
 
 
 def _evaluate_system(node: Node, row: StepExecution, run: WorkflowRun, workflow: Workflow) -> Any:
@@ -144,9 +189,11 @@ def _evaluate_system(node: Node, row: StepExecution, run: WorkflowRun, workflow:
     )
     if isinstance(node, MapNode):
         value = node.fn(check)
-        return schemas.dump(
+        output = schemas.dump(
             node.output, schemas.validate(node.output, value, what=f"output of {row.path_key!r}")
         )
+        limits.check(output, what=f"the output of {row.path_key!r}", error=InvalidData)
+        return output
     if isinstance(node, BranchNode):
         return [case.id for condition, case in node.cases if condition(check)]
     if isinstance(node, LoopNode):
@@ -194,7 +241,17 @@ def read_output(run: WorkflowRun, workflow: Workflow, row: StepExecution, step_i
 
 
 def record_output(run_id: Any, row: StepExecution, kind: str, data: Any) -> None:
-    """``ctx.emit``: one event, written under the run lock like every other."""
+    """``ctx.emit``: one event, written under the run lock like every other.
+
+    Refused before anything is written when the data cannot be stored or is over
+    ``HANDOFF_MAX_EMIT_BYTES``: the step sees the refusal where it emitted.
+    """
+    what = f"data emitted by {row.path_key!r}"
+    if not isinstance(kind, str) or not 0 < len(kind) <= EMIT_TYPE_MAX or limits.text_problem(kind):
+        raise InvalidData(
+            what, [{"field": "type", "message": f"must be text of 1 to {EMIT_TYPE_MAX} characters"}]
+        )
+    limits.check(data, what=what, error=InvalidData, limit_name="HANDOFF_MAX_EMIT_BYTES")
     with transaction.atomic():
         run = lock_run(run_id)
         transition = Transition(run)

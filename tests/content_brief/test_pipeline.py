@@ -273,7 +273,7 @@ def test_a_page_without_a_title_is_named_by_its_final_address(
     demo_site: str, people, local_server: LocalServer, settings: Any
 ) -> None:
     settings.CONTENT_BRIEF_FETCH_ALLOW_HOSTS = [local_server.netloc]
-    body = "<html><body><h2>Bokashi basics</h2><p>" + "Bokashi ferments scraps. " * 40
+    body = "<html><body><p>" + "Bokashi ferments scraps. " * 40
     local_server.add("/untitled", body + "</p></body></html>")
     local_server.add("/old", "", status=302, headers={"Location": "/untitled"})
     run = advance(api.start_run(WORKFLOW_ID, {"url": local_server.url("/old")}))

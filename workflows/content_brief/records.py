@@ -43,13 +43,22 @@ class Link(_Shape):
 
 
 class PageOutline(_Shape):
-    url: str
+    url: str = Field(description="Where the page was fetched from, after redirects.")
     title: str
     meta_description: str
-    headings: list[Heading] = Field(default_factory=list)
-    word_count: int
-    links: list[Link] = Field(default_factory=list)
-    text: str = Field(description="Visible body text, one block per line.")
+    headings: list[Heading] = Field(
+        default_factory=list, description="H1-H3 of the main content, nested."
+    )
+    word_count: int = Field(description="Words of the main content.")
+    links: list[Link] = Field(default_factory=list, description="Links in the main content.")
+    text: str = Field(description="The main content's text, one block per line.")
+    # Defaults keep outlines stored before these fields existed readable.
+    language: str = Field(default="en", description="ISO 639-1 code of the main text.")
+    language_source: str = Field(
+        default="", description="'detected' from the text, or 'declared' by the markup."
+    )
+    published: str | None = Field(default=None, description="Publication date, YYYY-MM-DD.")
+    canonical_url: str = Field(default="", description="The page's own canonical address.")
 
     def heading_texts(self) -> list[str]:
         """Flat list, document order; what keyword coverage is measured against."""
@@ -79,6 +88,7 @@ class KeywordAnalysis(_Shape):
     keywords: list[Keyword] = Field(default_factory=list)
     heading_coverage: float = Field(ge=0.0, le=1.0)
     missing_from_headings: list[str] = Field(default_factory=list)
+    language: str = Field(default="en", description="Whose stopwords YAKE used.")
 
 
 # --- search ---------------------------------------------------------------------------------
@@ -120,6 +130,7 @@ class PageSummary(_Shape):
     meta_description: str = ""
     headings: list[str] = Field(default_factory=list, description="'H2: text' lines, in order.")
     word_count: int = 0
+    language: str = Field(default="en", description="The page's language: the brief's too.")
 
     @classmethod
     def from_outline(cls, outline: PageOutline) -> PageSummary:
@@ -136,6 +147,7 @@ class PageSummary(_Shape):
             meta_description=outline.meta_description,
             headings=lines,
             word_count=outline.word_count,
+            language=outline.language,
         )
 
 
@@ -169,3 +181,4 @@ class BriefDraft(_Shape):
     generator: str = Field(description="Who wrote this draft: a model name or the offline rules.")
     markdown: str = ""
     revision_note: str | None = None
+    language: str = Field(default="en", description="ISO 639-1 code the brief is written in.")

@@ -68,9 +68,9 @@ def run_subject(page: PageOutline) -> str:
 
 @step(input=OutlineStep, output=KeywordAnalysis)
 def keywords(ctx: StepContext[OutlineStep]) -> KeywordAnalysis:
-    """YAKE keywords over the page text, and how well the headings cover them."""
+    """YAKE keywords over the page text in its language, and how well the headings cover them."""
     page = ctx.input.outline
-    return extract_keywords(page.text, page.heading_texts())
+    return extract_keywords(page.text, page.heading_texts(), language=page.language)
 
 
 @step(

@@ -4,81 +4,68 @@ Competitor gaps, angle keywords, the offline writer's feedback rules and the dem
 search all ask the same questions of text - is this word a stopword, are these two
 spellings the same term, does this phrase occur in that text - and must answer them
 the same way, or a keyword found by one step is "missing" in the next.
+
+Stopwords are YAKE's own lists (shipped inside ``yake-rust``), one per language, so
+the words YAKE refuses as keyword edges are exactly the words the rest of the
+pipeline ignores.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
+
+import yake_rust
 
 __all__ = [
-    "STOPWORDS",
+    "DEFAULT_LANGUAGE",
+    "YAKE_LANGUAGES",
     "is_stopword",
     "normalise_words",
     "phrase_chunks",
+    "phrase_count",
     "phrase_in",
+    "stopwords",
     "term_key",
     "word_count",
+    "yake_language",
 ]
 
-_STOPWORD_TEXT = """
-    a about above across actually after afterwards again against all almost alone along already
-    also although always am among amongst an and another any anybody anyhow anyone anything
-    anyway anyways anywhere apart are aren't around as aside ask asking at away
-    b back be became because become becomes becoming been before beforehand behind being below
-    beside besides best better between beyond both brief but by
-    c came can can't cannot cant certain certainly clearly come comes consider could couldn't
-    d did didn't different do does doesn't doing don't done down during
-    e each eg e.g either else elsewhere enough especially etc even ever every everybody everyone
-    everything everywhere ex exactly example except
-    f far few first five for former formerly forth four from further furthermore
-    g get gets getting give given gives go goes going gone got gotten
-    h had hadn't happens hardly has hasn't have haven't having he he'd he'll he's hello help
-    hence her here here's hereafter hereby herein hers herself hi him himself his hither how
-    how's however hundred
-    i i'd i'll i'm i've ie i.e if ignored immediately in inc indeed instead into inward is isn't
-    it it'd it'll it's its itself
-    j just
-    k keep keeps kept know known knows
-    l last lately later latter least less lest let let's like liked likely little look looking
-    looks lot lots ltd
-    m mainly make makes making many may maybe me mean meanwhile might more moreover most mostly
-    much must mustn't my myself
-    n name namely near nearly necessary need needs neither never nevertheless new next nine no
-    nobody non none nor normally not nothing now nowhere
-    o obviously of off often oh ok okay old on once one ones only onto or other others otherwise
-    ought our ours ourselves out over overall own
-    p particular particularly per perhaps please plus possible pretty probably put
-    q quite
-    r rather really reasonably regarding regardless right
-    s said same saw say saying says second see seeing seem seemed seeming seems seen self
-    several shall shan't she she'd she'll she's should shouldn't since six so some somebody
-    somehow someone something sometime sometimes somewhat somewhere soon sorry still such sure
-    t take taken taking tell tends than thank thanks that that's thats the their theirs them
-    themselves then thence there there's thereafter thereby therefore therein thereupon these
-    they they'd they'll they're they've thing things think third this thorough thoroughly those
-    though three through throughout thru thus to together too took toward towards tried tries
-    truly try trying twice two
-    u un under unless unlike unlikely until unto up upon us use used useful uses using usually
-    v value various very via
-    w want wants was wasn't way ways we we'd we'll we're we've well went were weren't what
-    what's whatever when when's whence whenever where where's whereafter whereas whereby wherein
-    whereupon wherever whether which while whither who who's whoever whole whom whose why why's
-    will willing wish with within without won't wonder would wouldn't
-    x
-    y yes yet you you'd you'll you're you've your yours yourself yourselves
-    z zero
-"""
-STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
-
-
-def is_stopword(word: str) -> bool:
-    """Case- and apostrophe-insensitive membership test."""
-    return word.lower().replace("\u2019", "'") in STOPWORDS
-
+DEFAULT_LANGUAGE = "en"
+# The languages YAKE ships stopwords for, by YAKE's own codes. Asking yake-rust for any
+# other code aborts the process (a Rust panic), so only these are ever passed to it.
+YAKE_LANGUAGES = frozenset(
+    "ar bg br cz da de el en es et fa fi fr hi hr hu hy id it ja lt lv nl no pl pt ro ru sk "
+    "sl sv tr uk zh".split()
+)
+# ISO 639-1 codes that YAKE spells differently.
+_YAKE_ALIASES = {"cs": "cz", "nb": "no", "nn": "no"}
 
 _SENTENCE_END = re.compile(r"(?<=[.!?\u2026])[\"')\u201d\u2019]*\s+")
 _TOKEN = re.compile(r"\d+(?:[.,:]\d+)+|[^\W_]+(?:['-][^\W_]+)*|[^\w\s]")
 _WORDLIKE = re.compile(r"[^\W_]")
+_WORD = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*")
+
+
+def yake_language(language: str) -> str | None:
+    """YAKE's code for an ISO 639-1 language ("de-DE" -> "de", "cs" -> "cz"), or None."""
+    code = language.strip().lower().replace("_", "-").split("-", 1)[0]
+    code = _YAKE_ALIASES.get(code, code)
+    return code if code in YAKE_LANGUAGES else None
+
+
+@cache
+def stopwords(language: str = DEFAULT_LANGUAGE) -> frozenset[str]:
+    """YAKE's stopwords for ``language``; none for a language YAKE has no list for."""
+    code = yake_language(language)
+    if code is None:
+        return frozenset()
+    return frozenset(word.lower() for word in yake_rust.Yake(language=code).stopwords)
+
+
+def is_stopword(word: str, language: str = DEFAULT_LANGUAGE) -> bool:
+    """Case- and apostrophe-insensitive membership test."""
+    return word.lower().replace("\u2019", "'") in stopwords(language)
 
 
 def _sentences(text: str) -> list[str]:
@@ -91,7 +78,7 @@ def _sentences(text: str) -> list[str]:
 
 
 def _chunks(sentence: str) -> list[list[str]]:
-    """Runs of words between punctuation marks; keywords never cross a comma or a bracket."""
+    """Runs of words between punctuation marks; a phrase never crosses a comma or a bracket."""
     chunks: list[list[str]] = [[]]
     for token in _TOKEN.findall(sentence):
         if _WORDLIKE.search(token):
@@ -107,7 +94,7 @@ def phrase_chunks(text: str) -> list[list[str]]:
 
 
 def term_key(word: str) -> str:
-    """Lower case with a plural ``s`` dropped, as YAKE groups words."""
+    """Lower case with a plural ``s`` dropped, so "Bins" and "bin" are one term."""
     key = word.lower()
     return key[:-1] if key.endswith("s") and len(key) > 3 else key
 
@@ -118,6 +105,15 @@ def normalise_words(text: str) -> list[str]:
     return [term_key(token) for token in _TOKEN.findall(text) if _WORDLIKE.search(token)]
 
 
+def phrase_count(phrase: str, words: list[str]) -> int:
+    """How often ``phrase`` occurs as consecutive words (plural-insensitive) in ``words``."""
+    needle = normalise_words(phrase)
+    if not needle:
+        return 0
+    size = len(needle)
+    return sum(words[i : i + size] == needle for i in range(len(words) - size + 1))
+
+
 def phrase_in(phrase: str, words: list[str]) -> bool:
     """Whether ``phrase`` occurs as consecutive words (plural-insensitive) in ``words``."""
     needle = normalise_words(phrase)
@@ -125,9 +121,6 @@ def phrase_in(phrase: str, words: list[str]) -> bool:
         return False
     size = len(needle)
     return any(words[i : i + size] == needle for i in range(len(words) - size + 1))
-
-
-_WORD = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*")
 
 
 def word_count(text: str) -> int:

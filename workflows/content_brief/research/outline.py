@@ -1,145 +1,54 @@
-"""Turn fetched HTML into the structure an editor reasons about: title, headings, links, text.
+"""Turn fetched HTML into what an editor reasons about: the article's title, headings,
+text and links, and where the page comes from (language, date, canonical address).
 
-Only ``html.parser`` is used so the pipeline has no parser dependency; the
-trade-off is that we do our own bookkeeping for elements that carry no reader
-text (scripts, navigation) and for where blocks begin and end, so words from
-neighbouring paragraphs never run together.
+trafilatura reads the main content and the metadata; ``boilerplate`` takes the page
+furniture out first and ``blocks`` recovers the headings and text trafilatura
+drops (both explained in their modules and in docs/content-brief.md).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
+import trafilatura
+from lxml.html import HtmlElement
+
 from workflows.content_brief.records import Heading, Link, PageOutline
+from workflows.content_brief.research.blocks import PageBlocks, read_blocks, squash
+from workflows.content_brief.research.boilerplate import without_boilerplate
+from workflows.content_brief.research.language import detect_language
 from workflows.content_brief.text import word_count
 
-__all__ = ["extract_outline", "word_count"]
+__all__ = ["MainContent", "extract_outline", "main_content"]
 
-# Content inside these never reaches a reader's eyes as article text.
-SKIPPED = frozenset({"script", "style", "nav", "noscript", "template", "svg", "iframe"})
-# Ending or starting one of these ends the current line of text.
-BLOCKS = frozenset(
-    {
-        "address", "article", "aside", "blockquote", "br", "dd", "details", "div", "dl", "dt",
-        "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
-        "hr", "li", "main", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr",
-        "ul", "body", "html", "title",
-    }
-)  # fmt: skip
-HEADINGS = {"h1": 1, "h2": 2, "h3": 3}
 IGNORED_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
+TITLE_SEPARATORS = (" | ", " - ", " \u2013 ", " \u2014 ", " :: ", " \u00bb ")
 
-_SPACE = re.compile(r"\s+")
+
+@dataclass(frozen=True)
+class MainContent:
+    """What trafilatura made of the page with its furniture removed."""
+
+    text: str
+    headings: set[str] = field(default_factory=set)
+    """Its headings, as keys comparable with ``blocks._key``."""
 
 
-def _squash(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
+def main_content(tree: HtmlElement, url: str) -> MainContent:
+    """trafilatura's main text (without comments) and headings of an lxml tree."""
+    document = trafilatura.bare_extraction(
+        tree, url=url, include_comments=False, include_tables=True, with_metadata=False
+    )
+    if document is None or not document.text:
+        return MainContent(text="")
+    headings = {"".join(h.xpath("string()").split()).casefold() for h in document.body.iter("head")}
+    return MainContent(text=document.text, headings=headings)
 
 
 def _site(host: str) -> str:
     host = host.lower().rstrip(".")
     return host[4:] if host.startswith("www.") else host
-
-
-class _OutlineParser(HTMLParser):
-    def __init__(self, base_url: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.base_url = base_url
-        self.skip_depth = 0
-        self.in_head = False
-        self.title_parts: list[str] | None = None
-        self.title = ""
-        self.meta_description = ""
-        self.og_description = ""
-        self.lines: list[str] = []
-        self.current: list[str] = []
-        self.heading: tuple[int, list[str]] | None = None
-        self.headings: list[tuple[int, str]] = []
-        self.anchor: tuple[str, list[str]] | None = None
-        self.links: list[tuple[str, str]] = []
-
-    # -- tags ---------------------------------------------------------------------------------
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        if tag == "title" and not self.title:
-            self.title_parts = []
-        elif tag == "meta" and values.get("name", "").lower() == "description":
-            self.meta_description = _squash(values.get("content", ""))
-        elif tag == "meta" and values.get("property", "").lower() == "og:description":
-            self.og_description = _squash(values.get("content", ""))
-        elif tag == "base" and values.get("href"):
-            self.base_url = urljoin(self.base_url, values["href"])
-        if tag == "head":
-            self.in_head = True  # </head> may legally be omitted: <body> also ends it
-        elif tag == "body":
-            self.in_head = False
-        if tag in SKIPPED:
-            self.skip_depth += 1
-            return
-        if self.skip_depth or self.in_head:
-            return
-        if tag in BLOCKS:
-            self._break_line()
-        if tag in HEADINGS:
-            self.heading = (HEADINGS[tag], [])
-        elif tag == "a":
-            self.anchor = (values.get("href", "").strip(), [])
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        # <br/>, <meta/>, <img/>: treat like a start tag but never open a skipped region.
-        if tag in SKIPPED:
-            return
-        self.handle_starttag(tag, attrs)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title" and self.title_parts is not None:
-            self.title = _squash("".join(self.title_parts))
-            self.title_parts = None
-        if tag == "head":
-            self.in_head = False
-        if tag in SKIPPED:
-            self.skip_depth = max(0, self.skip_depth - 1)
-            return
-        if self.skip_depth or self.in_head:
-            return
-        if tag in HEADINGS and self.heading is not None:
-            level, parts = self.heading
-            text = _squash("".join(parts))
-            if text:
-                self.headings.append((level, text))
-            self.heading = None
-        elif tag == "a" and self.anchor is not None:
-            href, parts = self.anchor
-            self.links.append((href, _squash("".join(parts))))
-            self.anchor = None
-        if tag in BLOCKS:
-            self._break_line()
-
-    def handle_data(self, data: str) -> None:
-        if self.title_parts is not None:
-            self.title_parts.append(data)
-            return
-        if self.skip_depth or self.in_head:
-            return
-        self.current.append(data)
-        if self.heading is not None:
-            self.heading[1].append(data)
-        if self.anchor is not None:
-            self.anchor[1].append(data)
-
-    def _break_line(self) -> None:
-        line = _squash("".join(self.current))
-        if line:
-            self.lines.append(line)
-        self.current = []
-
-    def close(self) -> None:
-        super().close()
-        self._break_line()
 
 
 @dataclass
@@ -167,36 +76,87 @@ def _heading_tree(flat: list[tuple[int, str]]) -> list[Heading]:
     return [node.freeze() for node in roots]
 
 
-def _links(raw: list[tuple[str, str]], base_url: str, page_url: str) -> list[Link]:
+def _links(page: PageBlocks, base_url: str, page_url: str) -> list[Link]:
+    """Links inside the article's blocks, absolute, without duplicates."""
     page_site = _site(urlsplit(page_url).hostname or "")
     found: list[Link] = []
     seen: set[str] = set()
-    for href, text in raw:
-        if not href or href.lower().startswith(IGNORED_SCHEMES):
+    for block in page.blocks:
+        if not block.in_main:
             continue
-        absolute = urljoin(base_url, href).split("#", 1)[0]
-        parts = urlsplit(absolute)
-        if parts.scheme not in ("http", "https") or absolute in seen:
-            continue
-        seen.add(absolute)
-        internal = _site(parts.hostname or "") == page_site
-        found.append(Link(href=absolute, text=text, internal=internal))
+        for anchor in block.element.iter("a"):
+            href = (anchor.get("href") or "").strip()
+            if not href or href.lower().startswith(IGNORED_SCHEMES):
+                continue
+            absolute = urljoin(base_url, href).split("#", 1)[0]
+            parts = urlsplit(absolute)
+            if parts.scheme not in ("http", "https") or absolute in seen:
+                continue
+            seen.add(absolute)
+            internal = _site(parts.hostname or "") == page_site
+            found.append(Link(href=absolute, text=squash(anchor.text_content()), internal=internal))
     return found
 
 
+def _title(metadata_title: str, html_title: str, headings: list[tuple[int, str]]) -> str:
+    """The article's title.
+
+    trafilatura's title (og:title, the ``<title>`` without the site name, or the H1) is
+    right on most pages, but on a forum it is the board's own H1 in the page header.
+    When it is none of the article's headings and the article's first heading opens the
+    ``<title>``, that heading is the title.
+    """
+    texts = [text for level, text in headings if level <= 2]
+    if metadata_title and (metadata_title in texts or not texts):
+        return metadata_title
+    if texts and html_title.startswith(texts[0]):
+        return texts[0]
+    return metadata_title or _strip_site(html_title) or (texts[0] if texts else "")
+
+
+def _strip_site(title: str) -> str:
+    for separator in TITLE_SEPARATORS:
+        if separator in title:
+            return title.split(separator, 1)[0].strip()
+    return title
+
+
+def _declared_language(tree: HtmlElement) -> str:
+    for path in ("/html/@lang", "//meta[@property='og:locale']/@content",
+                 "//meta[@http-equiv='content-language']/@content"):  # fmt: skip
+        values = tree.xpath(path)
+        if values and str(values[0]).strip():
+            return str(values[0])
+    return ""
+
+
 def extract_outline(html: str, url: str) -> PageOutline:
-    """Parse ``html`` fetched from ``url`` (needed to make links absolute and mark internal)."""
-    parser = _OutlineParser(url)
-    parser.feed(html)
-    parser.close()
-    text = "\n".join(parser.lines)
-    title = parser.title or next((t for level, t in parser.headings if level == 1), "")
+    """Parse ``html`` fetched from ``url`` (the address after redirects: it makes links
+    absolute and tells internal links from external ones)."""
+    tree = trafilatura.load_html(html)
+    if tree is None:
+        return PageOutline(url=url, title="", meta_description="", word_count=0, text="")
+    metadata = trafilatura.extract_metadata(tree, default_url=url, extensive=False)
+    pruned = without_boilerplate(tree)
+    main = main_content(pruned, url)
+    page = read_blocks(pruned, main.text)
+    text = "\n".join([main.text, *(block.text for block in page.continuation)]).strip()
+    html_title = squash(tree.findtext(".//title") or "")
+    found = page.headings(main.headings, title="")
+    title = _title(metadata.title or "", html_title, found)
+    found = page.headings(main.headings, title=title)
+    base = tree.xpath("//base/@href")
+    language = detect_language(f"{title}\n{text}", _declared_language(tree))
     return PageOutline(
         url=url,
         title=title,
-        meta_description=parser.meta_description or parser.og_description,
-        headings=_heading_tree(parser.headings),
+        meta_description=squash(metadata.description or ""),
+        headings=_heading_tree(found),
         word_count=word_count(text),
-        links=_links(parser.links, parser.base_url, url),
+        links=_links(page, urljoin(url, str(base[0])) if base else url, url),
         text=text,
+        language=language.code,
+        language_source=language.source,
+        published=metadata.date or None,
+        canonical_url=metadata.url or "",
     )

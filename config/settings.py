@@ -181,3 +181,8 @@ HANDOFF_LIVE_POLL_SECONDS = float(
 # Embedded (SQLite, no Redis): how often the web process checks the SQLite files for
 # commits by other processes, to read the event log at once instead of at the next poll.
 HANDOFF_LIVE_WATCH_SECONDS = float(os.environ.get("HANDOFF_LIVE_WATCH_SECONDS", "0.02"))
+# The largest websocket message the live streams send (daphne refuses over 1 MiB): larger
+# values go by reference, larger pages in parts (review/live/messages.py).
+HANDOFF_LIVE_MESSAGE_BYTES = env_int("HANDOFF_LIVE_MESSAGE_BYTES", 256 * 1024)
+# The most a page of GET /api/runs/<id>/events holds, in bytes (at least one event).
+HANDOFF_API_PAGE_BYTES = env_int("HANDOFF_API_PAGE_BYTES", 4_000_000)

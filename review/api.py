@@ -31,13 +31,14 @@ from django.views.decorators.csrf import csrf_exempt
 from review import decisions, drafts
 from review.api_auth import api_view
 from review.errors import TooLarge
+from review.live import messages
 from review.permissions import runs_visible_to
 from review.rendering import run_summary
 from review.responses import json_error
 from review.selectors import DASHBOARD_LIMIT, dashboard_runs
 from workflows.engine import api as engine
 from workflows.engine.errors import Conflict, NotFound, SchemaMismatch, WorkflowError
-from workflows.models import WorkflowRun
+from workflows.models import RunEvent, WorkflowRun
 
 View = Callable[..., HttpResponse]
 MAX_LIMIT = 1000
@@ -45,6 +46,7 @@ DEFAULT_LIMIT = 500
 MAX_EVENT_ID = 2**63 - 1  # the largest id a database integer column holds
 MAX_JSON_DEPTH = 64
 DEFAULT_MAX_BODY_BYTES = 1_000_000
+DEFAULT_PAGE_BYTES = 4_000_000
 WHOLE_NUMBER = re.compile(r"[0-9]{1,19}")
 
 
@@ -477,7 +479,8 @@ def run_events(request: HttpRequest, run_id: uuid.UUID) -> JsonResponse:
     if limit is None or limit < 1:
         raise InvalidRequest("the query", [{"field": "limit", "message": "must be 1 or more"}])
     limit = min(limit, MAX_LIMIT)
-    events = [event.as_dict() for event in engine.events(run.pk, after=after, limit=limit)]
+    found = [event.as_dict() for event in engine.events(run.pk, after=after, limit=limit)]
+    events = _within_page_bytes(found)
     return JsonResponse(
         {
             "run_id": str(run.pk),
@@ -485,17 +488,60 @@ def run_events(request: HttpRequest, run_id: uuid.UUID) -> JsonResponse:
             "events": events,
             "last_event_id": events[-1]["id"] if events else after,
             "run_last_event_id": run.last_event_id,
-            "more": len(events) == limit,
+            "more": len(events) == limit or len(events) < len(found),
         }
     )
 
 
+def _within_page_bytes(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """As many events as fit in ``HANDOFF_API_PAGE_BYTES`` (at least one): outputs can be large."""
+    budget = int(getattr(settings, "HANDOFF_API_PAGE_BYTES", DEFAULT_PAGE_BYTES))
+    total = 0
+    for count, event in enumerate(events):
+        total += messages.encoded_size(messages.dumps(event))
+        if count and total > budget:
+            return events[:count]
+    return events
+
+
+@endpoint("GET")
+def run_event(request: HttpRequest, run_id: uuid.UUID, event_id: int) -> JsonResponse:
+    """One event; with ``?pointer=/data/output``, only that value (what a live stream deferred)."""
+    run = visible_run(request, run_id)
+    if event_id > MAX_EVENT_ID:
+        raise NotFound("this run has no such event", run_id=str(run.pk), event_id=event_id)
+    event = RunEvent.objects.filter(run=run, pk=event_id).select_related("actor").first()
+    if event is None:
+        raise NotFound("this run has no such event", run_id=str(run.pk), event_id=event_id)
+    return _pointed(request, event.as_dict())
+
+
 @endpoint("GET")
 def run_snapshot(request: HttpRequest, run_id: uuid.UUID) -> JsonResponse:
-    """The snapshot now, or ``?as_of=<event id>`` as it was right after that event."""
+    """The snapshot now, or ``?as_of=<event id>`` as it was right after that event.
+
+    ``?pointer=/context/draft/output`` answers only that value: a live stream
+    sends large values by reference to it (review/live/messages.py).
+    """
     run = visible_run(request, run_id)
     as_of = whole_number(request, "as_of", None)
-    return JsonResponse(engine.snapshot(run.pk, as_of=as_of))
+    return _pointed(request, engine.snapshot(run.pk, as_of=as_of))
+
+
+def _pointed(request: HttpRequest, document: dict[str, Any]) -> JsonResponse:
+    """The document, or the value its ``pointer`` query parameter names (RFC 6901)."""
+    raw = request.GET.get("pointer")
+    if raw is None:
+        return JsonResponse(document)
+    try:
+        value = messages.resolve(document, messages.parse_pointer(raw))
+    except ValueError:
+        raise InvalidRequest(
+            "the query", [{"field": "pointer", "message": "must be a JSON pointer: /a/b/0"}]
+        ) from None
+    except KeyError:
+        raise NotFound(f"nothing at {raw!r}", pointer=raw) from None
+    return JsonResponse(value, safe=False)
 
 
 def unknown_route(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:

@@ -25,8 +25,10 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import reverse
 
 from review import rendering
+from review.live import messages
 from review.live.feeds import Feed, RunFeed, Subscription, hub, poll_seconds
 from review.permissions import can_view_run, can_view_run_row, sees_every_run
 from review.selectors import dashboard_runs
@@ -159,13 +161,15 @@ class RunEventsConsumer(RunStreamConsumer):
     async def send_state(self) -> None:
         snapshot = await database_sync_to_async(api.snapshot)(self.run_id)
         last = snapshot["as_of_event_id"]
-        await self.send(dumps({"type": "state", "snapshot": snapshot, "last_event_id": last}))
+        await self.send(messages.state_message(snapshot))
         self.cursor = self.after if self.after is not None else last
         await self.send_news()
 
     async def send_events(self, events: list[dict[str, Any]]) -> None:
+        feed = self.feed
+        assert isinstance(feed, RunFeed)
         for event in events:
-            await self.send(dumps({"type": "event", "event": event}))
+            await self.send(feed.event_message(event))
 
 
 class RunPageConsumer(RunStreamConsumer):
@@ -180,10 +184,10 @@ class RunPageConsumer(RunStreamConsumer):
 
     async def send_state(self) -> None:
         user = self.scope["user"]
-        html, last, self.shown = await database_sync_to_async(rendering.run_state_html)(
+        parts, last, self.shown = await database_sync_to_async(rendering.run_state_parts)(
             self.run_id, user
         )
-        await self.send(html)
+        await self.send_parts(parts)
         self.cursor = last
         await self.send_news()
 
@@ -192,15 +196,20 @@ class RunPageConsumer(RunStreamConsumer):
         assert isinstance(feed, RunFeed)
         shown = self.shown
         key = (events[0]["id"], events[-1]["id"], hash(frozenset(shown.items())))
-        html, self.shown = await feed.shared(
+        parts, self.shown = await feed.shared(
             key,
-            lambda: database_sync_to_async(rendering.run_update_html)(self.run_id, events, shown),
+            lambda: database_sync_to_async(rendering.run_update_parts)(self.run_id, events, shown),
         )
         # Controls depend on who looks, so that part is rendered for this connection alone.
-        own = await database_sync_to_async(rendering.viewer_update_html)(
+        own = await database_sync_to_async(rendering.viewer_update_parts)(
             self.run_id, events, self.scope["user"]
         )
-        await self.send(html + own)
+        await self.send_parts([*parts, *own])
+
+    async def send_parts(self, parts: list[str]) -> None:
+        """As few messages as fit under the live message limit (review/live/messages.py)."""
+        for message in messages.pack(parts, reverse("review:run", kwargs={"run_id": self.run_id})):
+            await self.send(message)
 
 
 class DashboardStreamConsumer(StreamConsumer):

@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 
 from review import drafts, roles
+from review.live.messages import chunks, message_bytes
 from review.review_items import review_items
 from review.selectors import (
     executions_of,
@@ -78,20 +79,29 @@ def review_panel_html(run: WorkflowRun, user: Any) -> str:
     )
 
 
-def run_state_html(run_id: str, user: Any) -> tuple[str, int, Signatures]:
-    """Header, review panel, pipeline and timeline as they are now; the last event included."""
+def run_state_parts(run_id: str, user: Any) -> tuple[list[str], int, Signatures]:
+    """Header, review panel, pipeline and timeline as they are now; the last event included.
+
+    Each part is one top-level element with its id, so the stream can send them
+    in several messages, or have one fetch itself over HTTP (review/live/messages.py).
+    """
     run = load_run(run_id)
     page = run_page(run)
-    html = (
-        run_header_html(run)
-        + review_panel_html(run, user)
-        + render_to_string("review/_pipeline.html", {"run": run, "nodes": page.nodes})
-        + render_to_string("review/_timeline.html", {"run": run, "events": page.events})
-    )
-    return html, run.last_event_id, {row.pk: signature(row) for row in page.executions}
+    parts = [
+        run_header_html(run),
+        review_panel_html(run, user),
+        render_to_string("review/_pipeline.html", {"run": run, "nodes": page.nodes}),
+        render_to_string("review/_timeline.html", {"run": run, "events": page.events}),
+    ]
+    return parts, run.last_event_id, {row.pk: signature(row) for row in page.executions}
 
 
-def viewer_update_html(run_id: str, events: list[dict[str, Any]], user: Any) -> str:
+def run_state_html(run_id: str, user: Any) -> tuple[str, int, Signatures]:
+    parts, last, shown = run_state_parts(run_id, user)
+    return "".join(parts), last, shown
+
+
+def viewer_update_parts(run_id: str, events: list[dict[str, Any]], user: Any) -> list[str]:
     """The part of an update that depends on who looks: the review panel or a draft.
 
     A new or answered question replaces the panel. A saved edit replaces only
@@ -100,9 +110,9 @@ def viewer_update_html(run_id: str, events: list[dict[str, Any]], user: Any) -> 
     """
     types = {event["type"] for event in events}
     if types & PANEL_EVENTS:
-        return review_panel_html(load_run(run_id), user)
+        return [review_panel_html(load_run(run_id), user)]
     if DRAFT_EDITED not in types:
-        return ""
+        return []
     edited = {
         (event.get("data") or {}).get("suspension_id")
         for event in events
@@ -119,14 +129,22 @@ def viewer_update_html(run_id: str, events: list[dict[str, Any]], user: Any) -> 
                     {"draft": draft, "can_edit": roles.can(user, roles.EDIT_DRAFT), "oob": False},
                 )
             )
-    return "".join(parts)
+    return parts
 
 
-def run_update_html(
+def viewer_update_html(run_id: str, events: list[dict[str, Any]], user: Any) -> str:
+    return "".join(viewer_update_parts(run_id, events, user))
+
+
+def run_update_parts(
     run_id: str, events: list[dict[str, Any]], shown: Signatures
-) -> tuple[str, Signatures]:
+) -> tuple[list[str], Signatures]:
     """What changed since ``shown``: the header, changed cards (or the whole pipeline
-    when executions were added), and the new events appended to the timeline."""
+    when executions were added), and the new events appended to the timeline.
+
+    Long timelines and long streamed text come in several parts, so no part needs
+    more than one live message (review/live/messages.py).
+    """
     run = load_run(run_id)
     executions = executions_of(run)
     current = {row.pk: signature(row) for row in executions}
@@ -143,24 +161,35 @@ def run_update_html(
                 parts.append(render_to_string("review/_step_card.html", {"execution": row}))
                 redrawn.add(row.pk)
     if redrawn is not None:
-        parts.append(_streamed_tokens(events, redrawn))
+        parts.extend(_streamed_tokens(events, redrawn))
     shown_events = [timeline_entry(event) for event in events if not is_token(event)]
     if shown_events:
-        items = "".join(
+        items = [
             render_to_string("review/_event_item.html", {"event": event})
             for event in reversed(shown_events)
-        )
-        parts.append(f'<div hx-swap-oob="afterbegin:#run-{run.pk}-events">{items}</div>')
+        ]
+        # Oldest group first: each is prepended, so the newest ends up on top.
+        for group in reversed(chunks(items, message_bytes() // 2)):
+            parts.append(
+                f'<div hx-swap-oob="afterbegin:#run-{run.pk}-events">{"".join(group)}</div>'
+            )
         decided = [event for event in shown_events if event["type"] == "review.decided"]
         if decided:
             parts.append(
                 f'<div class="visually-hidden" id="run-{run.pk}-announce" aria-live="polite" '
                 f'role="status">{escape(decided[-1]["sentence"])}</div>'
             )
+    return parts, current
+
+
+def run_update_html(
+    run_id: str, events: list[dict[str, Any]], shown: Signatures
+) -> tuple[str, Signatures]:
+    parts, current = run_update_parts(run_id, events, shown)
     return "".join(parts), current
 
 
-def _streamed_tokens(events: list[dict[str, Any]], redrawn: set[int]) -> str:
+def _streamed_tokens(events: list[dict[str, Any]], redrawn: set[int]) -> list[str]:
     """New tokens appended to their step's stream; a redrawn card has them already."""
     texts: dict[int, list[str]] = {}
     for event in events:
@@ -168,10 +197,14 @@ def _streamed_tokens(events: list[dict[str, Any]], redrawn: set[int]) -> str:
         if is_token(event) and execution_id is not None and execution_id not in redrawn:
             text = ((event.get("data") or {}).get("data") or {}).get("text", "")
             texts.setdefault(execution_id, []).append(str(text))
-    return "".join(
-        f'<div hx-swap-oob="beforeend:#stream-{execution_id}">{escape("".join(parts))}</div>'
-        for execution_id, parts in texts.items()
-    )
+    # An escaped character takes at most 6 bytes (&quot;), so this many always fit.
+    size = max(1, message_bytes() // 8)
+    return [
+        f'<div hx-swap-oob="beforeend:#stream-{execution_id}">{escape(text[i : i + size])}</div>'
+        for execution_id, pieces in texts.items()
+        for text in ["".join(pieces)]
+        for i in range(0, len(text), size)
+    ]
 
 
 def dashboard_rows_html(runs: list[WorkflowRun]) -> str:

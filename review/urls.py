@@ -42,6 +42,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("api/runs/", api.runs, name="api-runs"),
     path("api/runs/<uuid:run_id>/events", api.run_events, name="api-run-events"),
+    path("api/runs/<uuid:run_id>/events/<int:event_id>", api.run_event, name="api-run-event"),
     path("api/runs/<uuid:run_id>/snapshot", api.run_snapshot, name="api-run-snapshot"),
     path("api/runs/<uuid:run_id>/resume", api.resume, name="api-run-resume"),
     path("api/runs/<uuid:run_id>/cancel", api.cancel, name="api-run-cancel"),

@@ -32,13 +32,14 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from review.live import postgres, reads, watch
+from review.live import messages, postgres, reads, watch
 from review.live.groups import LIVE_GROUP
 from review.live.notifier import notifier
 
 logger = logging.getLogger(__name__)
 
 CACHE_LIMIT = 2000  # events a RunFeed keeps in memory
+CACHE_BYTES = 32 * 1024 * 1024  # and at most this much of them, as JSON
 GROUP_REFRESH_SECONDS = 60.0  # re-join the group: renews its expiry, survives a Redis restart
 GAP_SECONDS = 10.0  # how long an unseen id may still commit before it is given up on
 MAX_GAPS = 10_000
@@ -104,7 +105,18 @@ class RunFeed(Feed):
         self.cursor = 0
         self._events: list[dict[str, Any]] = []
         self._ids: list[int] = []
+        self._sizes: list[int] = []
         self._shared: dict[Hashable, asyncio.Future[Any]] = {}
+        self._messages: dict[int, str] = {}
+
+    def event_message(self, event: dict[str, Any]) -> str:
+        """The JSON stream's message for an event, built once per process, not once per client."""
+        text = self._messages.get(event["id"])
+        if text is None:
+            if len(self._messages) >= CACHE_LIMIT:
+                self._messages.clear()
+            text = self._messages[event["id"]] = messages.event_message(event)
+        return text
 
     async def shared(self, key: Hashable, compute: Callable[[], Awaitable[Any]]) -> Any:
         """Compute once what every consumer in the same position would compute alike.
@@ -136,16 +148,25 @@ class RunFeed(Feed):
             found = True
             self._events.extend(batch)
             self._ids.extend(event["id"] for event in batch)
+            self._sizes.extend(messages.encoded_size(messages.dumps(event)) for event in batch)
             self.cursor = batch[-1]["id"]
             if len(batch) < reads.PAGE:
                 break
         if not found:
             return
-        if len(self._events) > CACHE_LIMIT:
-            drop = len(self._events) - CACHE_LIMIT
-            self.complete_from = self._ids[drop - 1]
-            del self._events[:drop], self._ids[:drop]
+        self._trim()
         self.tell_subscribers()
+
+    def _trim(self) -> None:
+        """Keep at most CACHE_LIMIT events and CACHE_BYTES of them (outputs can be megabytes)."""
+        drop = max(0, len(self._events) - CACHE_LIMIT)
+        total = sum(self._sizes[drop:])
+        while total > CACHE_BYTES and drop < len(self._events) - 1:
+            total -= self._sizes[drop]
+            drop += 1
+        if drop:
+            self.complete_from = self._ids[drop - 1]
+            del self._events[:drop], self._ids[:drop], self._sizes[:drop]
 
     async def events_after(self, cursor: int) -> list[dict[str, Any]]:
         """Events with id > ``cursor`` (possibly a first page of them), oldest first."""

@@ -86,3 +86,32 @@ live_chain = Workflow("cluster-live-chain", input=Tick, output=Tick)
 for _index in range(8):
     live_chain.then(step(_tick, id=f"tick{_index}", input=Tick, output=Tick))
 live_chain.commit()
+
+
+class Size(BaseModel):
+    megabytes: float
+
+
+class Blob(BaseModel):
+    text: str
+
+
+class Note(BaseModel):
+    note: str
+
+
+@step(input=Size, output=Blob)
+def big_output(ctx: StepContext[Size]) -> Blob:
+    """Megabytes of text, with non-ASCII and markup, as a model's long answer could be."""
+    unit = "Ünïcödé <b>&amp;</b> 🦊 "
+    return Blob(text=unit * int(ctx.input.megabytes * 1_000_000 / len(unit.encode())))
+
+
+@step(input=Blob, output=Blob, suspend=Blob, resume=Note)
+def read_it(ctx: StepContext[Blob]) -> Blob:
+    if ctx.resume_data is None:
+        ctx.suspend(Blob(text=ctx.input.text[:100]))
+    return Blob(text=ctx.resume_data.note)
+
+
+big_run = Workflow("cluster-big", input=Size, output=Blob).then(big_output).then(read_it).commit()

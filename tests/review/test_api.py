@@ -141,3 +141,40 @@ def test_unknown_api_addresses_answer_json_404(reviewer: User) -> None:
         response = client.get(url)
         assert response.status_code == 404
         assert response.json()["code"] == "not_found"
+
+
+def test_a_value_of_the_snapshot_or_of_an_event_is_read_by_its_pointer(
+    reviewer: User, run
+) -> None:
+    client = client_for(reviewer)
+    value = client.get(f"/api/runs/{run.pk}/snapshot", {"pointer": "/context/add_one/output"})
+    assert value.status_code == 200 and value.json() == {"n": 2}
+    event = RunEvent.objects.filter(run=run, type="step.completed").first()
+    whole = client.get(f"/api/runs/{run.pk}/events/{event.pk}")
+    assert whole.status_code == 200 and whole.json()["id"] == event.pk
+    part = client.get(f"/api/runs/{run.pk}/events/{event.pk}", {"pointer": "/data/kind"})
+    assert part.json() == "step"
+    bad = client.get(f"/api/runs/{run.pk}/snapshot", {"pointer": "context"})
+    assert bad.status_code == 400 and bad.json()["fields"] == {
+        "pointer": "must be a JSON pointer: /a/b/0"
+    }
+    assert client.get(f"/api/runs/{run.pk}/snapshot", {"pointer": "/nope"}).status_code == 404
+    assert client.get(f"/api/runs/{run.pk}/events/{2**70}").status_code == 404
+    other = run_workflow(run.workflow_id, {"n": 5})
+    mine = RunEvent.objects.filter(run=other).first()
+    assert client.get(f"/api/runs/{run.pk}/events/{mine.pk}").status_code == 404
+
+
+def test_a_page_of_events_stops_at_its_byte_budget(reviewer: User, run, settings) -> None:
+    settings.HANDOFF_API_PAGE_BYTES = 600
+    client = client_for(reviewer)
+    seen, after, pages = [], 0, 0
+    while True:
+        body = client.get(f"/api/runs/{run.pk}/events", {"after": after}).json()
+        assert body["events"], "a page always holds at least one event"
+        seen += [event["id"] for event in body["events"]]
+        after, pages = body["last_event_id"], pages + 1
+        if not body["more"]:
+            break
+    assert seen == list(RunEvent.objects.filter(run=run).values_list("id", flat=True))
+    assert pages > 1

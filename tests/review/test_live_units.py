@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import uuid
 
@@ -164,3 +165,74 @@ def test_a_sqlite_process_never_loads_the_postgresql_driver() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr.decode()
+
+
+# --- messages small enough for daphne (review/live/messages.py) ----------------------------
+
+
+def test_pointers_escape_slashes_and_tildes_both_ways() -> None:
+    from review.live import messages
+
+    path = ("context", "a/b~c", 0)
+    assert messages.pointer(path) == "/context/a~1b~0c/0"
+    assert messages.parse_pointer(messages.pointer(path)) == ["context", "a/b~c", "0"]
+    document = {"context": {"a/b~c": [{"x": 1}]}}
+    assert messages.resolve(document, ["context", "a/b~c", "0"]) == {"x": 1}
+    with pytest.raises(KeyError):
+        messages.resolve(document, ["context", "missing"])
+    with pytest.raises(ValueError):
+        messages.parse_pointer("no-slash")
+
+
+def test_the_largest_values_are_deferred_first_until_the_message_fits() -> None:
+    from review.live import messages
+
+    document = {"a": "x" * 5000, "b": "y" * 3000, "c": "z" * 100, "keep": 1}
+    paths = [("a",), ("b",), ("c",)]
+    shown, deferred = messages.defer(document, paths, lambda p: f"/get?p={p}", 3500)
+    assert shown == {"a": None, "b": "y" * 3000, "c": "z" * 100, "keep": 1}
+    assert deferred == [{"pointer": "/a", "bytes": 5002, "url": "/get?p=/a"}]
+    assert document["a"] == "x" * 5000  # the original is left alone
+    shown, deferred = messages.defer(document, paths, str, 300)
+    assert [item["pointer"] for item in deferred] == ["/a", "/b"]
+    untouched, none = messages.defer(document, paths, str, 10_000)
+    assert untouched is document and none == []
+
+
+def test_a_state_whose_structure_alone_is_too_big_defers_whole_sections() -> None:
+    from review.live import messages
+
+    run_id = str(uuid.uuid4())
+    context = {f"item-{i}": {"output": i, "input": i} for i in range(2000)}
+    snapshot = {"run_id": run_id, "as_of_event_id": 9, "context": context, "status": "running"}
+    message = json.loads(messages.state_message(snapshot, budget=20_000))
+    assert len(json.dumps(message)) <= 20_000
+    assert message["snapshot"]["context"] is None and message["snapshot"]["status"] == "running"
+    assert [item["pointer"] for item in message["deferred"]] == ["/context"]
+    assert message["deferred"][0]["url"] == f"/api/runs/{run_id}/snapshot?pointer=/context"
+
+
+def test_html_parts_are_packed_and_an_oversized_one_fetches_itself() -> None:
+    from review.live import messages
+
+    small = ['<div id="a">1</div>', '<div id="b">2</div>']
+    assert messages.pack(small, "/runs/x/", budget=1000) == ["".join(small)]
+    assert messages.pack(small, "/runs/x/", budget=25) == small
+    big = '<div class="pipeline" id="run-x-pipeline">' + "y" * 5000 + "</div>"
+    (sent,) = messages.pack([big], "/runs/x/", budget=1000)
+    assert 'id="run-x-pipeline"' in sent and 'hx-select="#run-x-pipeline"' in sent
+    assert 'hx-get="/runs/x/"' in sent and 'hx-trigger="load"' in sent
+    assert messages.pack(["<p>" + "z" * 5000 + "</p>"], "/runs/x/", budget=1000) == []
+
+
+def test_streamed_text_and_timeline_items_come_in_parts_that_fit(settings) -> None:
+    from review import rendering
+
+    settings.HANDOFF_LIVE_MESSAGE_BYTES = 800
+    events = [
+        {"execution_id": 7, "type": "step.output", "data": {"type": "token", "data": {"text": t}}}
+        for t in ['"quoted" ' * 100, "<b>" * 100]
+    ]
+    parts = rendering._streamed_tokens(events, set())
+    assert len(parts) > 1 and all(len(part.encode()) <= 800 for part in parts)
+    assert all(part.startswith('<div hx-swap-oob="beforeend:#stream-7">') for part in parts)

@@ -199,13 +199,13 @@ async def test_browsers_in_step_share_one_render_per_change(
     from review import rendering
 
     renders = []
-    original = rendering.run_update_html
+    original = rendering.run_update_parts
 
     def counted(*args, **kwargs):
         renders.append(args[1][-1]["id"])
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(rendering, "run_update_html", counted)
+    monkeypatch.setattr(rendering, "run_update_parts", counted)
     run = await database_sync_to_async(run_workflow)(review_flow, {"n": 1})
     first = await database_sync_to_async(ws_headers)(reviewer)
     second = await database_sync_to_async(ws_headers)(staff)

@@ -67,7 +67,7 @@ class StepContext(Generic[InputT]):
     iteration: int
     item_index: int | None
     _read_output: Callable[[str], Any] | None = None
-    _emit: Callable[[str, Any], None] | None = None
+    _emit: Callable[[str, Any], bool] | None = None
     _is_canceled: Callable[[], bool] | None = None
     state_patch: dict[str, Any] = field(default_factory=dict)
     _cancel_checked_at: float = 0.0
@@ -104,10 +104,17 @@ class StepContext(Generic[InputT]):
         raise Bail(result)
 
     def emit(self, data: Any, *, type: str = "progress") -> None:
-        """Publish progress or a custom event (e.g. streamed tokens) to watchers, live."""
-        if self._emit is not None:
-            limits.check_depth(data, what="the emitted data", error=InvalidData)
-            self._emit(type, schemas.to_json(data))
+        """Publish progress or a custom event (e.g. streamed tokens) to watchers, live.
+
+        An attempt that no longer owns its step (its lease expired and a retry
+        took over, or the run ended) writes nothing, and from then on
+        ``is_canceled()`` is true, so two attempts' tokens never mix.
+        """
+        if self._emit is None or self._canceled:
+            return
+        limits.check_depth(data, what="the emitted data", error=InvalidData)
+        if self._emit(type, schemas.to_json(data)) is False:
+            self._canceled = True
 
     def step_output(self, step_id: str) -> Any:
         """The output of an earlier step of this run, by id (or dotted path)."""
@@ -116,7 +123,8 @@ class StepContext(Generic[InputT]):
         return self._read_output(step_id)
 
     def is_canceled(self) -> bool:
-        """True once the run was canceled; checked against the database at most 4 times a second."""
+        """True once the run ended (canceled, or finished by another branch) or this attempt
+        lost its step to a retry; checked against the database at most 4 times a second."""
         if self._canceled or self._is_canceled is None:
             return self._canceled
         now = time.monotonic()

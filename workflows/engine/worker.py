@@ -9,6 +9,7 @@ queue so other workers pick up the branches.
 from __future__ import annotations
 
 import time
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -77,7 +78,7 @@ def evaluate(claimed: Claim) -> Outcome:
     except WorkflowError as exc:
         return Failed(error_from(exc), retryable=False)
     if isinstance(node, StepNode):
-        return _run_step(node, row, run, workflow)
+        return _run_step(node, row, run, workflow, claimed.token)
     try:
         return Completed(_evaluate_system(node, row, run, workflow))
     except Exception as exc:
@@ -90,7 +91,9 @@ def _run_view(run: WorkflowRun) -> RunView:
     )
 
 
-def _run_step(node: StepNode, row: StepExecution, run: WorkflowRun, workflow: Workflow) -> Outcome:
+def _run_step(
+    node: StepNode, row: StepExecution, run: WorkflowRun, workflow: Workflow, token: uuid.UUID
+) -> Outcome:
     step = node.step
     try:
         typed_input = schemas.validate(step.input, row.input, what=f"input of {row.path_key!r}")
@@ -111,10 +114,8 @@ def _run_step(node: StepNode, row: StepExecution, run: WorkflowRun, workflow: Wo
         iteration=row.iteration,
         item_index=row.item_index,
         _read_output=lambda step_id: read_output(run, workflow, row, step_id),
-        _emit=lambda kind, data: record_output(run.pk, row, kind, data),
-        _is_canceled=lambda: WorkflowRun.objects.filter(
-            pk=run.pk, status=RunStatus.CANCELED
-        ).exists(),
+        _emit=lambda kind, data: record_output(run.pk, row, kind, data, token=token),
+        _is_canceled=lambda: not still_claimed(row.pk, token),
     )
     try:
         result = step.fn(ctx)
@@ -240,11 +241,31 @@ def read_output(run: WorkflowRun, workflow: Workflow, row: StepExecution, step_i
     raise LookupError(f"step {step_id!r} has no output in run {run.pk} yet")
 
 
-def record_output(run_id: Any, row: StepExecution, kind: str, data: Any) -> None:
+def still_claimed(execution_id: int, token: uuid.UUID) -> bool:
+    """Whether this attempt still owns its execution: not expired, retried, or ended with the run.
+
+    An attempt that lost its lease keeps running until it notices; from then on
+    it is stale, and ``ctx.is_canceled()`` tells it so.
+    """
+    return (
+        StepExecution.objects.filter(
+            pk=execution_id, status=ExecutionStatus.RUNNING, claim_token=token
+        )
+        .exclude(run__status__in=RunStatus.terminal())
+        .exists()
+    )
+
+
+def record_output(
+    run_id: Any, row: StepExecution, kind: str, data: Any, *, token: uuid.UUID | None = None
+) -> bool:
     """``ctx.emit``: one event, written under the run lock like every other.
 
     Refused before anything is written when the data cannot be stored or is over
     ``HANDOFF_MAX_EMIT_BYTES``: the step sees the refusal where it emitted.
+    Dropped (returns False) when the attempt is stale: it lost its lease, or the
+    run ended. Checked under the lock, so a stale attempt's tokens never land
+    after the retry's, or after ``run.completed`` / ``run.canceled``.
     """
     what = f"data emitted by {row.path_key!r}"
     if not isinstance(kind, str) or not 0 < len(kind) <= EMIT_TYPE_MAX or limits.text_problem(kind):
@@ -254,6 +275,8 @@ def record_output(run_id: Any, row: StepExecution, kind: str, data: Any) -> None
     limits.check(data, what=what, error=InvalidData, limit_name="HANDOFF_MAX_EMIT_BYTES")
     with transaction.atomic():
         run = lock_run(run_id)
+        if token is not None and not still_claimed(row.pk, token):
+            return False
         transition = Transition(run)
         transition.event(
             EventType.STEP_OUTPUT,
@@ -266,3 +289,4 @@ def record_output(run_id: Any, row: StepExecution, kind: str, data: Any) -> None
             },
         )
         transition.close(status_may_change=False)
+        return True

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.html import escape
 from django.views.decorators.http import require_GET
 
-from workflows.content_brief.demo import corpus
+from workflows.content_brief.demo import corpus, pages
 
 
 def _limit(request: HttpRequest, default: int = 10) -> int:
@@ -27,8 +27,13 @@ def index(request: HttpRequest) -> HttpResponse:
         f'<li><a href="articles/{escape(slug)}/">{escape(title)}</a></li>'
         for slug, title in corpus.list_articles()
     )
+    tests = "".join(
+        f'<li><a href="pages/{escape(c.slug)}/">{escape(c.slug)}</a>: {escape(c.style)}</li>'
+        for c in pages.page_cases()
+    )
     return HttpResponse(
         f"<!doctype html><title>Demo articles</title><h1>Demo articles</h1><ul>{items}</ul>"
+        f"<h2>Realistic test pages</h2><ul>{tests}</ul>"
     )
 
 
@@ -37,6 +42,15 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
     html = corpus.article_html(slug)
     if html is None:
         return HttpResponse("no such demo article", status=404, content_type="text/plain")
+    return HttpResponse(html, content_type="text/html; charset=utf-8")
+
+
+@require_GET
+def page(request: HttpRequest, slug: str) -> HttpResponse:
+    """A realistic test page, exactly as stored: broken markup stays broken."""
+    html = pages.page_html(slug)
+    if html is None:
+        return HttpResponse("no such test page", status=404, content_type="text/plain")
     return HttpResponse(html, content_type="text/html; charset=utf-8")
 
 

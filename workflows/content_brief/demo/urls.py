@@ -11,6 +11,7 @@ app_name = "demo"
 urlpatterns = [
     path("", site.index, name="index"),
     path("articles/<slug:slug>/", site.article, name="article"),
+    path("pages/<slug:slug>/", site.page, name="page"),
     path("search", site.search, name="search"),
     path("reddit/search.json", site.reddit_search, name="reddit_search"),
 ]

@@ -69,3 +69,25 @@ def test_ties_go_to_the_best_ranked_phrase_and_stopwords_do_not_count() -> None:
     found = research(["compost pile", "compost bin", "in a pinch"], [], [])
     assert angles.keyword_for_angle(found, "Compost in a hurry") == "compost pile"
     assert angles.keyword_for_angle(found, "Living in a flat") == ""
+
+
+def test_the_proposal_shows_where_the_page_comes_from() -> None:
+    page = PAGE.model_copy(
+        update={
+            "language": "de",
+            "language_source": "detected",
+            "published": "2025-03-27",
+            "canonical_url": "https://example.com/kompost",
+        }
+    )
+    proposal = angles.propose(page, research(["Kompost"], [], []))
+    assert (proposal.language, proposal.language_name, proposal.language_source) == (
+        "de",
+        "German",
+        "detected",
+    )
+    assert (proposal.published, proposal.canonical_url, proposal.word_count) == (
+        "2025-03-27",
+        "https://example.com/kompost",
+        900,
+    )

@@ -17,6 +17,7 @@ from django.contrib.auth.models import User
 
 from tests.content_brief.conftest import LocalServer
 from tests.content_brief.writers.test_llm import BRIEF, StreamingCompletion, split
+from workflows.content_brief.demo.pages import page_cases
 from workflows.content_brief.workflow import WORKFLOW_ID, content_brief
 from workflows.engine import Backoff, api, snapshot
 from workflows.engine.errors import InvalidInput, InvalidResumeData
@@ -353,3 +354,17 @@ def test_llm_failures_are_retried_then_fail_and_an_admin_retry_keeps_the_angle(
         "note": "",
     }
     assert run.events.filter(type=EventType.STEP_RESUMED, path_key="angle_review").count() == 1
+
+
+@pytest.mark.parametrize("case", page_cases(), ids=lambda case: case.slug)
+def test_the_pipeline_completes_on_every_realistic_page(demo_site: str, people, case) -> None:
+    run = advance(api.start_run(WORKFLOW_ID, {"url": demo_site + case.path}))
+    proposal = waiting(run)["payload"]
+    assert proposal["language"] == case.language
+    assert proposal["page_title"] == case.headings[0][1]
+    run = decide(run, "angle_review", {"option": 0}, people["rita"])
+    draft = waiting(run)["payload"]["draft"]
+    assert draft["language"] == case.language
+    run = decide(run, "brief_review", {"decision": "approve"}, people["rita"])
+    assert run.status == RunStatus.SUCCESS, run.error
+    assert run.result["page_title"] == case.headings[0][1]

@@ -8,6 +8,7 @@ with), and says which evidence, so the reviewer can judge it at a glance.
 from __future__ import annotations
 
 from workflows.content_brief.records import PageOutline
+from workflows.content_brief.research.language import language_name
 from workflows.content_brief.step_schemas import AngleOption, AngleProposal, Research
 from workflows.content_brief.text import (
     is_stopword,
@@ -58,6 +59,12 @@ def propose(outline: PageOutline, research: Research) -> AngleProposal:
         summary=_summary(outline, research),
         suggested_keywords=keywords,
         angles=angles,
+        language=outline.language,
+        language_name=language_name(outline.language),
+        language_source=outline.language_source,
+        published=outline.published,
+        canonical_url=outline.canonical_url,
+        word_count=outline.word_count,
     )
 
 
@@ -87,18 +94,19 @@ def keyword_for_angle(research: Research, angle: str) -> str:
     is the natural target. Stopwords do not count, so "in a" never makes a match.
     Returns "" when no phrase shares a word with the angle.
     """
-    angle_terms = _content_terms(angle)
+    language = research.keywords.language
+    angle_terms = _content_terms(angle, language)
     best, best_overlap = "", 0
     for keyword in research.keywords.keywords:
-        overlap = len(_content_terms(keyword.phrase) & angle_terms)
+        overlap = len(_content_terms(keyword.phrase, language) & angle_terms)
         if overlap > best_overlap:
             best, best_overlap = keyword.phrase, overlap
     return best
 
 
-def _content_terms(text: str) -> set[str]:
+def _content_terms(text: str, language: str) -> set[str]:
     words = (word for chunk in phrase_chunks(text) for word in chunk)
-    return {term_key(word) for word in words if not is_stopword(word)}
+    return {term_key(word) for word in words if not is_stopword(word, language)}
 
 
 def _title_subject(outline: PageOutline) -> str:

@@ -88,6 +88,16 @@ class AngleProposal(BaseModel):
     suggested_keywords: list[str]
     angles: list[AngleOption]
     problem: str = Field(default="", description="Why the previous answer could not be used.")
+    # What the page says about itself, so the reviewer can judge the source. Defaults keep
+    # proposals stored before these fields existed readable.
+    language: str = Field(default="en", description="ISO 639-1 code of the page's text.")
+    language_name: str = Field(default="English", description="The language, in English.")
+    language_source: str = Field(
+        default="", description="'detected' from the text, or 'declared' by the markup."
+    )
+    published: str | None = Field(default=None, description="Publication date, YYYY-MM-DD.")
+    canonical_url: str = Field(default="", description="The address the page names as its own.")
+    word_count: int = Field(default=0, description="Words of the page's main content.")
 
 
 class AngleChoice(BaseModel):

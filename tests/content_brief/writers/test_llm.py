@@ -302,3 +302,17 @@ def test_writer_choice_from_environment() -> None:
     assert isinstance(hosted, OpenAICompatibleWriter)
     assert hosted.base_url == "https://api.openai.com/v1"
     assert (hosted.model, hosted.timeout) == ("m", 9.0)
+
+
+def test_the_prompt_asks_for_the_page_s_language_and_the_draft_keeps_it(
+    local_server: LocalServer, writer: OpenAICompatibleWriter, demo_request: BriefRequest
+) -> None:
+    page = demo_request.page.model_copy(update={"language": "es"})
+    request = demo_request.model_copy(update={"page": page})
+    local_server.add_handler("/v1/chat/completions", StreamingCompletion([json.dumps(BRIEF)]))
+    draft = writer.write_brief(request)
+    prompt = local_server.requests[0].json()["messages"][1]["content"]
+    assert prompt.startswith('The page is written in Spanish (language code "es").')
+    assert draft.language == "es"
+    assert draft.markdown.startswith("> Generado por: fake-model")
+    assert "## Estructura" in draft.markdown

@@ -103,26 +103,26 @@ def _parse_results(payload: Any, base_url: str) -> list[SearchResult]:
 MAX_TOPIC_WORDS = 3
 
 
-def _meaningful(word: str) -> bool:
+def _meaningful(word: str, language: str) -> bool:
     lowered = word.lower()
     return (
         len(lowered) >= 3
         and any(c.isalpha() for c in lowered)
         and not any(c.isdigit() for c in lowered)
-        and not is_stopword(lowered)
+        and not is_stopword(lowered, language)
         and lowered not in FILLER
         and term_key(lowered) not in FILLER
     )
 
 
-def _topics(text: str) -> dict[tuple[str, ...], str]:
+def _topics(text: str, language: str) -> dict[tuple[str, ...], str]:
     """Candidate topics in a text: runs of 1-3 meaningful words, keyed plural-insensitively."""
     found: dict[tuple[str, ...], str] = {}
     for chunk in phrase_chunks(text):
         for start in range(len(chunk)):
             for size in range(1, MAX_TOPIC_WORDS + 1):
                 words = chunk[start : start + size]
-                if len(words) < size or not _meaningful(words[-1]):
+                if len(words) < size or not _meaningful(words[-1], language):
                     break
                 key = tuple(term_key(word) for word in words)
                 found.setdefault(key, " ".join(word.lower() for word in words))
@@ -149,7 +149,8 @@ def competitor_gaps(
     more specific ("worm bin" tells a writer more than "worm"), and a topic that
     overlaps one already chosen is not repeated. A single word must appear in
     some competitor's title or in more than ``min_sources`` results: lone words
-    that only occur in snippets are mostly verbs and adjectives, not topics.
+    that only occur in snippets are mostly verbs and adjectives, not topics. Stopwords
+    are the page language's: the results are searched for in it.
     """
     own = [page.title, page.meta_description, page.text, *page.heading_texts()]
     if keywords is not None:
@@ -165,8 +166,8 @@ def competitor_gaps(
     for result in results:
         if result.url.rstrip("/") == page_url:
             continue  # our own page ranking for the query is not a competitor
-        in_title.update(_topics(result.title))
-        for key, surface in _topics(f"{result.title}\n{result.snippet}").items():
+        in_title.update(_topics(result.title, page.language))
+        for key, surface in _topics(f"{result.title}\n{result.snippet}", page.language).items():
             counts[key] += 1
             shown.setdefault(key, Counter())[surface] += 1
             first_seen.setdefault(key, len(first_seen))

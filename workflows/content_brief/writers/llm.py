@@ -8,6 +8,8 @@ fields can be validated, shown in a review form and re-rendered by
 ``render_markdown`` in the same layout whoever wrote them. Tokens are streamed
 through ``on_token`` so a reviewer watching the run sees progress immediately.
 
+The brief is written in the page's language: the research starts by naming it.
+
 A revision is the exception to rendering: editors may have changed the brief's
 text, and a rendering of fields would lose that. So the model is shown the current
 Markdown and asked to return the whole revised text as well (``markdown``), which
@@ -29,9 +31,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from workflows.content_brief.errors import ProviderError, retryable_status
 from workflows.content_brief.records import BriefDraft, BriefRequest, OutlineSection
+from workflows.content_brief.research.language import language_name
 from workflows.content_brief.writers.brief_text import BriefText
 from workflows.content_brief.writers.markdown import render_markdown
-from workflows.content_brief.writers.offline_writer import OFFLINE_MARKER, OfflineBriefWriter
+from workflows.content_brief.writers.offline_writer import OFFLINE_MARKERS, OfflineBriefWriter
+from workflows.content_brief.writers.wording import wording
 
 __all__ = [
     "BriefWriter",
@@ -102,8 +106,18 @@ feedback asks for. Set revision_note to one or two sentences saying what you cha
 """
 
 
+LANGUAGE_REQUEST = """\
+The page is written in {name} (language code "{code}"). Write every part of the brief - \
+headings, questions, audience, search intent, notes and any Markdown - in {name}, and keep \
+the keywords as the research spells them.\
+"""
+
+
 def _research(request: BriefRequest) -> str:
-    return "Research for the brief, as JSON:\n" + request.model_dump_json()
+    """The research as JSON, preceded by the language the brief must be written in."""
+    code = request.page.language
+    language = LANGUAGE_REQUEST.format(name=language_name(code), code=code)
+    return f"{language}\n\nResearch for the brief, as JSON:\n{request.model_dump_json()}"
 
 
 def _draft_payload(draft: BriefDraft) -> str:
@@ -222,20 +236,22 @@ def parse_brief_json(
         sources=payload.sources or fallback_sources,
         generator=generator,
         revision_note=payload.revision_note if previous else None,
+        language=previous.language if previous else request.page.language,
     )
     markdown = payload.markdown if previous is not None else None
     if markdown is None or not markdown.strip():
         return draft.model_copy(update={"markdown": render_markdown(draft)})
-    return draft.model_copy(update={"markdown": _headed(markdown, generator)})
+    return draft.model_copy(update={"markdown": _headed(markdown, generator, draft.language)})
 
 
-def _headed(markdown: str, generator: str) -> str:
+def _headed(markdown: str, generator: str, language: str) -> str:
     """The model's Markdown with a header naming it as the writer, as rendered briefs have.
 
     An offline notice carried over from an earlier round would now be false, so it goes.
     """
-    text = BriefText(markdown.replace("\r\n", "\n"))
-    text.remove_lines_starting(OFFLINE_MARKER)
+    text = BriefText(markdown.replace("\r\n", "\n"), wording(language))
+    for marker in OFFLINE_MARKERS:
+        text.remove_lines_starting(marker)
     text.set_generator(generator)
     return text.markdown()
 

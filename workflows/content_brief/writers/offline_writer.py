@@ -23,19 +23,16 @@ from workflows.content_brief.records import BriefDraft, BriefRequest, OutlineSec
 from workflows.content_brief.text import normalise_words, phrase_in
 from workflows.content_brief.writers.brief_text import BriefText
 from workflows.content_brief.writers.markdown import render_markdown
+from workflows.content_brief.writers.wording import ENGLISH, WORDINGS, Wording, wording
 
 __all__ = ["OFFLINE_GENERATOR", "OfflineBriefWriter", "stream_chunks"]
 
 OFFLINE_GENERATOR = "Offline template generator (rule-based, not an LLM)"
-OFFLINE_MARKER = "> **Offline draft:**"
-OFFLINE_NOTICE = (
-    f"{OFFLINE_MARKER} assembled by fixed rules from the research data - not written by "
-    "an LLM. Set LLM_BASE_URL or LLM_API_KEY to have a language model write briefs."
-)
+OFFLINE_MARKER = ENGLISH.offline_marker
+OFFLINE_NOTICE = ENGLISH.offline_notice
+OFFLINE_MARKERS = tuple(w.offline_marker for w in WORDINGS.values())
+"""Every language's notice marker: a revision in one language drops a notice in another."""
 MIN_WORDS, MAX_WORDS = 300, 5000
-# What ``render_markdown`` calls the parts of a brief that feedback changes.
-OUTLINE, QUESTIONS = "Outline", "Questions to answer"
-TARGET_LENGTH, REVISION_NOTE = "Target length", "Revision note"
 
 _SHORTER = re.compile(r"\b(shorter|more concise|too long|trim|tighten|less detail)\b", re.I)
 _LONGER = re.compile(
@@ -80,21 +77,21 @@ def _round_words(value: float) -> int:
     return int(min(MAX_WORDS, max(MIN_WORDS, round(value / 50) * 50)))
 
 
-def _intent(keyword: str, angle: str) -> str:
+def _intent(keyword: str, angle: str, say: Wording) -> str:
     text = f"{keyword} {angle}".lower()
     if re.search(r"\b(buy|price|prices|cheap|deal|deals|discount|coupon|order|shop)\b", text):
-        return "Transactional - readers are ready to buy and want to know where and for how much."
+        return say.transactional
     if re.search(r"\b(best|vs|versus|review|reviews|compare|comparison|top|alternatives?)\b", text):
-        return "Commercial investigation - readers are comparing options before they choose."
-    return "Informational - readers want to understand the topic and do it themselves."
+        return say.commercial
+    return say.informational
 
 
-def _audience(request: BriefRequest) -> str:
-    who = f'People searching for "{request.target_keyword}"'
+def _audience(request: BriefRequest, say: Wording) -> str:
+    who = say.searching_for.format(keyword=request.target_keyword)
     questions = request.community.questions
     if questions:
-        who += f', typically asking things like "{questions[0]}"'
-    return f"{who}. Angle chosen by the reviewer: {request.angle}."
+        who += say.typically_asking.format(question=questions[0])
+    return f"{who}. {say.angle_chosen.format(angle=request.angle)}"
 
 
 def _existing_sections(request: BriefRequest) -> list[OutlineSection]:
@@ -123,6 +120,7 @@ class OfflineBriefWriter:
     def write_brief(
         self, request: BriefRequest, *, on_token: Callable[[str], None] | None = None
     ) -> BriefDraft:
+        say = wording(request.page.language)
         gaps = request.competitor_gaps[:3]
         unused = list(request.community.questions)
         outline = _existing_sections(request)
@@ -133,26 +131,24 @@ class OfflineBriefWriter:
         if request.community.pain_points:
             outline.append(
                 OutlineSection(
-                    heading="Common problems and how to fix them",
+                    heading=say.common_problems,
                     subheadings=[_cap(p.rstrip(".")) for p in request.community.pain_points[:3]],
                 )
             )
         if unused:
-            outline.append(
-                OutlineSection(heading="Frequently asked questions", subheadings=unused[:5])
-            )
+            outline.append(OutlineSection(heading=say.faq, subheadings=unused[:5]))
 
         keyword = request.target_keyword
         keywords = [keyword] + [
             k.phrase for k in request.keywords.keywords if k.phrase.lower() != keyword.lower()
         ]
         questions = request.community.questions[:8] or [
-            f"What is {keyword}?",
-            f"How do you get started with {keyword}?",
+            say.what_is.format(keyword=keyword),
+            say.get_started.format(keyword=keyword),
         ]
-        insights = [f'Readers say: "{p}"' for p in request.community.pain_points[:6]]
+        insights = [say.readers_say.format(pain=p) for p in request.community.pain_points[:6]]
         insights += [
-            f"Much discussed in r/{t.subreddit}: {t.title} ({t.num_comments} comments)"
+            say.much_discussed.format(subreddit=t.subreddit, title=t.title, comments=t.num_comments)
             for t in request.community.top_threads[:3]
         ]
         sources: list[str] = []
@@ -165,8 +161,8 @@ class OfflineBriefWriter:
                 sources.append(url)
         draft = BriefDraft(
             target_keyword=keyword,
-            search_intent=_intent(keyword, request.angle),
-            audience=_audience(request),
+            search_intent=_intent(keyword, request.angle, say),
+            audience=_audience(request, say),
             outline=outline,
             questions_to_answer=questions,
             keywords_to_include=keywords[:10],
@@ -177,6 +173,7 @@ class OfflineBriefWriter:
             ),
             sources=sources,
             generator=self.generator,
+            language=say.language,
         )
         return self._finish(draft, on_token)
 
@@ -188,8 +185,10 @@ class OfflineBriefWriter:
         *,
         on_token: Callable[[str], None] | None = None,
     ) -> BriefDraft:
+        say = wording(previous.language)
         edit = _Revision(
-            text=BriefText(previous.markdown or render_markdown(previous)),
+            say=say,
+            text=BriefText(previous.markdown or render_markdown(previous), say),
             outline=list(previous.outline),
             questions=list(previous.questions_to_answer),
             words=previous.word_count_target,
@@ -203,9 +202,11 @@ class OfflineBriefWriter:
             elif match := _ADD.search(clause):
                 edit.add(_topic(match["topic"]))
         note = edit.note(feedback)
-        edit.text.set_field(REVISION_NOTE, note)
+        edit.text.set_field(say.revision_note, note)
         edit.text.set_generator(self.generator)
-        edit.text.set_top_notice(OFFLINE_NOTICE, OFFLINE_MARKER)
+        for marker in OFFLINE_MARKERS:
+            edit.text.remove_lines_starting(marker)
+        edit.text.set_top_notice(say.offline_notice, say.offline_marker)
         draft = previous.model_copy(
             update={
                 "outline": edit.outline,
@@ -218,7 +219,8 @@ class OfflineBriefWriter:
         return _streamed(draft, edit.text.markdown(), on_token)
 
     def _finish(self, draft: BriefDraft, on_token: Callable[[str], None] | None) -> BriefDraft:
-        return _streamed(draft, f"{OFFLINE_NOTICE}\n\n{render_markdown(draft)}", on_token)
+        notice = wording(draft.language).offline_notice
+        return _streamed(draft, f"{notice}\n\n{render_markdown(draft)}", on_token)
 
 
 def _streamed(
@@ -239,6 +241,7 @@ class _Revision:
     "nothing to remove" are judged on it, and the structured fields follow.
     """
 
+    say: Wording
     text: BriefText
     outline: list[OutlineSection]
     questions: list[str]
@@ -250,9 +253,11 @@ class _Revision:
         factor = 0.75 if _SHORTER.search(feedback) else 1.3 if _LONGER.search(feedback) else 1
         if factor == 1:
             return
-        before = self.text.field_number(TARGET_LENGTH) or self.words
+        before = self.text.field_number(self.say.target_length) or self.words
         self.words = _round_words(before * factor)
-        self.text.set_field(TARGET_LENGTH, f"about {self.words:,} words", before=REVISION_NOTE)
+        self.text.set_field(
+            self.say.target_length, self.say.words(self.words), before=self.say.revision_note
+        )
         self.changes.append(f"target length {before} -> {self.words} words")
 
     def remove(self, topic: str) -> None:
@@ -269,10 +274,10 @@ class _Revision:
         if not topic:
             return
         question = _cap(topic.rstrip("?")) + ("?" if _QUESTION_WORD.match(topic) else "")
-        if _contains(self.text.numbered_items(QUESTIONS), question):
+        if _contains(self.text.numbered_items(self.say.questions), question):
             self.skipped.append(f'"{question}" is already a question to answer')
             return
-        self.text.add_numbered_item(QUESTIONS, question)
+        self.text.add_numbered_item(self.say.questions, question)
         if not _contains(self.questions, question):
             self.questions.append(question)
         self.changes.append(f'added the question "{question}"')
@@ -286,7 +291,7 @@ class _Revision:
             self.skipped.append(f'the outline already has a section on "{topic}"')
         else:
             heading = _cap(topic)
-            self.text.add_subsection(OUTLINE, heading)
+            self.text.add_subsection(self.say.outline, heading)
             if not _contains([s.heading for s in self.outline], heading):
                 self.outline.append(OutlineSection(heading=heading))
             self.changes.append(f'added a section on "{topic}"')

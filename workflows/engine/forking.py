@@ -14,7 +14,14 @@ from typing import Any
 from django.db import transaction
 
 from workflows.engine import limits, registry, schemas
-from workflows.engine.definition import StepNode, Workflow, WorkflowNode
+from workflows.engine.definition import (
+    BranchNode,
+    Node,
+    ParallelNode,
+    StepNode,
+    Workflow,
+    WorkflowNode,
+)
 from workflows.engine.errors import (
     Conflict,
     DefinitionChanged,
@@ -43,12 +50,20 @@ def fork(
     resume_data: Any,
     actor: Any,
 ) -> WorkflowRun:
+    """Check everything first (path, what the original reached, input, resume data), then write.
+
+    A refused fork creates nothing: no run, no event, no notification.
+    """
     workflow = registry.get(original.workflow_id)
     levels = _levels(workflow, path)
-    old_rows = list(StepExecution.objects.filter(run=original).order_by("id"))
     children: dict[int | None, list[StepExecution]] = defaultdict(list)
-    for row in old_rows:
+    for row in StepExecution.objects.filter(run=original).order_by("id"):
         children[row.parent_id].append(row)
+    plan = _plan(levels, children, path)
+    level, node_id = levels[-1]
+    node = level.node(node_id)
+    start_input = _start_input(node, input, plan[-1][1])
+    data = _resume_data(node, resume_data)
     with transaction.atomic():
         run = WorkflowRun.objects.create(
             workflow_id=workflow.id,
@@ -71,29 +86,53 @@ def fork(
                 "fork_path": path,
             },
         )
-        old_parent = children[None][0]
-        new_parent = _copy_row(transition, old_parent, parent=None, status=ExecutionStatus.RUNNING)
-        for depth, (level, node_id) in enumerate(levels):
-            for earlier in level.nodes[: level.position(node_id)]:
-                done = _latest(children[old_parent.pk], earlier.id, ExecutionStatus.SUCCESS)
-                if done is None:
-                    raise ForkRefused(
-                        f"{earlier.id!r} did not complete in the original run, so the fork "
-                        f"cannot start at {'.'.join(path)!r}; fork from an earlier step"
-                    )
-                _copy_subtree(transition, done, new_parent, children)
-            old_target = _latest(children[old_parent.pk], node_id, None)
-            if depth < len(levels) - 1:
-                if old_target is None:
-                    raise ForkRefused(f"the original run never reached {node_id!r}")
+        root = children[None][0]
+        new_parent = _copy_row(transition, root, parent=None, status=ExecutionStatus.RUNNING)
+        for depth, (done, entered) in enumerate(plan):
+            for row in done:
+                _copy_subtree(transition, row, new_parent, children)
+            if depth < len(plan) - 1:
+                assert entered is not None
                 new_parent = _copy_row(
-                    transition, old_target, parent=new_parent, status=ExecutionStatus.RUNNING
+                    transition, entered, parent=new_parent, status=ExecutionStatus.RUNNING
                 )
-                old_parent = old_target
-                continue
-            _start_target(transition, level, node_id, new_parent, old_target, input, resume_data)
+        started = transition.start(
+            node, parent=new_parent, input_json=start_input, prefix=new_parent.path
+        )
+        if data is not None and started.status == ExecutionStatus.PENDING:
+            started.resume_data = data  # the row is inserted when the transition closes
         transition.close()
     return run
+
+
+Plan = list[tuple[list[StepExecution], StepExecution | None]]
+
+
+def _plan(
+    levels: list[tuple[Workflow, str]],
+    children: dict[int | None, list[StepExecution]],
+    path: list[str],
+) -> Plan:
+    """Per level: the finished rows to copy, and the row at the path (None: never reached)."""
+    plan: Plan = []
+    old_parent = children[None][0]
+    for depth, (level, node_id) in enumerate(levels):
+        done = []
+        for earlier in level.nodes[: level.position(node_id)]:
+            row = _latest(children[old_parent.pk], earlier.id, ExecutionStatus.SUCCESS)
+            if row is None:
+                raise ForkRefused(
+                    f"{earlier.id!r} did not complete in the original run, so the fork "
+                    f"cannot start at {'.'.join(path)!r}; fork from an earlier step"
+                )
+            done.append(row)
+        entered = _latest(children[old_parent.pk], node_id, None)
+        plan.append((done, entered))
+        if depth < len(levels) - 1:
+            if entered is None:
+                raise ForkRefused(f"the original run never reached {node_id!r}")
+            old_parent = entered
+    return plan
 
 
 def _levels(workflow: Workflow, path: list[str]) -> list[tuple[Workflow, str]]:
@@ -176,53 +215,49 @@ def _copy_subtree(
             _copy_subtree(transition, child, new, children)
 
 
-def _start_target(
-    transition: Transition,
-    level: Workflow,
-    node_id: str,
-    parent: StepExecution,
-    old_target: StepExecution | None,
-    input: Any,
-    resume_data: Any,
-) -> None:
-    node = level.node(node_id)
+def _start_input(node: Node, input: Any, old_target: StepExecution | None) -> Any:
+    """The input the forked step starts with, checked as the deployed definition wants it.
+
+    Without new input the original's is reused; it is checked too, since a
+    deploy may have changed the schema since it was stored.
+    """
+    what = f"input for {node.id}"
     if input is None:
         if old_target is None:
-            raise ForkRefused(f"the original run never reached {node_id!r}; give the input to use")
+            raise ForkRefused(f"the original run never reached {node.id!r}; give the input to use")
         input = old_target.input
-    else:
-        limits.check_depth(input, what=f"input for {node_id}", error=InvalidInput)
-        try:
-            input = schemas.dump(
-                node.input_schema,
-                schemas.validate(node.input_schema, input, what=f"input for {node_id}"),
-            )
-        except SchemaMismatch as exc:
-            raise InvalidInput(f"input for {node_id}", exc.errors) from None
-        limits.check(
-            input,
-            what=f"input for {node_id}",
-            error=InvalidInput,
-            limit_name="HANDOFF_MAX_INPUT_BYTES",
+        what = f"the input {node.id} had in the original run (give new input)"
+    limits.check_depth(input, what=what, error=InvalidInput)
+    try:
+        stored = _validated_input(node, input, what)
+    except SchemaMismatch as exc:
+        raise InvalidInput(what, exc.errors) from None
+    limits.check(stored, what=what, error=InvalidInput, limit_name="HANDOFF_MAX_INPUT_BYTES")
+    return stored
+
+
+def _validated_input(node: Node, input: Any, what: str) -> Any:
+    """Validate against the node's schema; a parallel or branch hands it to each child."""
+    if isinstance(node, ParallelNode | BranchNode):
+        for child in node.children():
+            _validated_input(child, input, what)
+        return schemas.to_json(input)
+    schema = node.input_schema
+    return schemas.dump(schema, schemas.validate(schema, input, what=what))
+
+
+def _resume_data(node: Node, resume_data: Any) -> Any:
+    if resume_data is None:
+        return None
+    if not isinstance(node, StepNode) or node.step.resume is None:
+        raise ForkRefused(f"{node.id!r} takes no resume data")
+    what = f"resume data for {node.id}"
+    limits.check_depth(resume_data, what=what, error=InvalidResumeData)
+    try:
+        data = schemas.dump(
+            node.step.resume, schemas.validate(node.step.resume, resume_data, what=what)
         )
-    data = None
-    if resume_data is not None:
-        if not isinstance(node, StepNode) or node.step.resume is None:
-            raise ForkRefused(f"{node_id!r} takes no resume data")
-        limits.check_depth(resume_data, what=f"resume data for {node_id}", error=InvalidResumeData)
-        try:
-            data = schemas.dump(
-                node.step.resume,
-                schemas.validate(node.step.resume, resume_data, what=f"resume data for {node_id}"),
-            )
-        except SchemaMismatch as exc:
-            raise InvalidResumeData(f"resume data for {node_id}", exc.errors) from None
-        limits.check(
-            data,
-            what=f"resume data for {node_id}",
-            error=InvalidResumeData,
-            limit_name="HANDOFF_MAX_RESUME_BYTES",
-        )
-    row = transition.start(node, parent=parent, input_json=input, prefix=parent.path)
-    if data is not None and row.status == ExecutionStatus.PENDING:
-        row.resume_data = data  # the row is inserted when the transition closes
+    except SchemaMismatch as exc:
+        raise InvalidResumeData(what, exc.errors) from None
+    limits.check(data, what=what, error=InvalidResumeData, limit_name="HANDOFF_MAX_RESUME_BYTES")
+    return data

@@ -21,6 +21,7 @@ from workflows.engine.definition import StepNode, Workflow
 from workflows.engine.errors import (
     AmbiguousResume,
     Conflict,
+    InvalidArgument,
     InvalidData,
     InvalidInput,
     InvalidResumeData,
@@ -92,6 +93,7 @@ def start_run(
     key returns the first run instead of starting another.
     """
     definition = _workflow(workflow)
+    _check_idempotency_key(idempotency_key)
     stored_input = _checked_input(definition, input)
     if state is not None:
         limits.check(
@@ -132,6 +134,27 @@ def start_run(
             )
         raise
     return run
+
+
+IDEMPOTENCY_KEY_MAX = WorkflowRun._meta.get_field("idempotency_key").max_length or 200
+
+
+def _check_idempotency_key(key: Any) -> None:
+    """The key must fit its column on every database (SQLite would store any length)."""
+    if key is None:
+        return
+    if not isinstance(key, str):
+        raise InvalidArgument("idempotency_key", "must be text (or None for no key)")
+    if not key:
+        raise InvalidArgument("idempotency_key", "must not be empty (pass None for no key)")
+    if len(key) > IDEMPOTENCY_KEY_MAX:
+        raise InvalidArgument(
+            "idempotency_key",
+            f"is {len(key):,} characters; at most {IDEMPOTENCY_KEY_MAX} are kept",
+        )
+    problem = limits.text_problem(key)
+    if problem:
+        raise InvalidArgument("idempotency_key", problem)
 
 
 def _checked_input(definition: Workflow, input: Any) -> Any:

@@ -1,8 +1,10 @@
-"""``manage.py bench engine|stream [--json FILE] [--quick]``: benchmarks that print their figures.
+"""``manage.py bench engine|stream|research [--json FILE] [--quick]``: benchmarks that print
+their figures.
 
 The command re-runs itself in a subprocess pointed at a scratch database of
 the configured kind (SQLite file or PostgreSQL database) and the configured
-broker, with DEBUG off, then drops the scratch database.
+broker, with DEBUG off, then drops the scratch database. ``research`` touches no
+database and runs in the command's own process.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from workflows.bench.scratch import ScratchDatabase
 BENCHMARKS = {
     "engine": ("workflows.bench.engine", "workflows.bench.workloads"),
     "stream": ("review.bench_stream", "review.bench_workloads"),
+    "research": ("workflows.content_brief.bench", None),
 }
 
 
@@ -36,7 +39,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         module_name, workflow_module = BENCHMARKS[options["name"]]
-        if options["inside"]:
+        if options["inside"] or workflow_module is None:
             module = import_module(module_name)
             report = module.run(quick=options["quick"])
             module.write(report, options["json"], self.stdout)

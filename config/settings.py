@@ -153,6 +153,9 @@ HANDOFF_WORKFLOW_MODULES = env_list(
 HANDOFF_INLINE_BUDGET_SECONDS = float(os.environ.get("HANDOFF_INLINE_BUDGET_SECONDS", "5"))
 # Seconds past a step's timeout before its claim is presumed lost (worker died).
 HANDOFF_LEASE_GRACE_SECONDS = float(os.environ.get("HANDOFF_LEASE_GRACE_SECONDS", "15"))
+# A run whose workflow the claiming worker does not define (a rolling deploy) waits and is
+# retried; after this many seconds it fails with a message (docs/engine.md).
+HANDOFF_MISSING_WORKFLOW_SECONDS = float(os.environ.get("HANDOFF_MISSING_WORKFLOW_SECONDS", "600"))
 # Limits on what people and programs send, in bytes of compact UTF-8 JSON; the same on
 # every database. Over a limit the call is refused with 413 (workflows/engine/limits.py).
 HANDOFF_MAX_INPUT_BYTES = env_int("HANDOFF_MAX_INPUT_BYTES", 1_000_000)

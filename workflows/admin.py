@@ -37,6 +37,8 @@ class ExecutionInline(ReadOnlyAdminMixin, admin.TabularInline):
         "attempts",
         "started_at",
         "finished_at",
+        "wake_at",
+        "error",
     )
     readonly_fields = fields
     extra = 0

@@ -21,6 +21,7 @@ from workflows.engine.definition import StepNode, Workflow
 from workflows.engine.errors import (
     AmbiguousResume,
     Conflict,
+    DefinitionError,
     InvalidArgument,
     InvalidData,
     InvalidInput,
@@ -57,7 +58,28 @@ def as_path(path: PathLike) -> list[str]:
 
 
 def _workflow(workflow: Workflow | str) -> Workflow:
-    return registry.get(workflow) if isinstance(workflow, str) else workflow
+    """The registered definition: by id, or the committed object that is registered.
+
+    An uncommitted ``Workflow`` is refused: its run would wait forever, since
+    workers find definitions by id in the registry that ``commit()`` fills.
+    """
+    if isinstance(workflow, str):
+        return registry.get(workflow)
+    if not isinstance(workflow, Workflow):
+        raise InvalidArgument("workflow", "must be a workflow id or a committed Workflow")
+    if not workflow.committed:
+        raise DefinitionError(
+            f"workflow {workflow.id!r} is not committed; call .commit() on it (at import time, "
+            "in a module listed in HANDOFF_WORKFLOW_MODULES) before starting runs",
+            workflow=workflow.id,
+        )
+    if registry.get(workflow.id) is not workflow:
+        raise DefinitionError(
+            f"workflow {workflow.id!r} was replaced by a later commit under the same id; "
+            "start it by id to run the definition the workers use",
+            workflow=workflow.id,
+        )
+    return workflow
 
 
 def get_run(run_id: Any) -> WorkflowRun:

@@ -33,6 +33,10 @@ def get(workflow_id: str) -> Workflow:
         ) from None
 
 
+def is_registered(workflow_id: str) -> bool:
+    return workflow_id in _workflows
+
+
 def load_modules(module_names: list[str]) -> None:
     """Import the modules that define workflows (``HANDOFF_WORKFLOW_MODULES``)."""
     for name in module_names:

@@ -150,7 +150,7 @@ class Transition:
 
     def __init__(self, run: WorkflowRun, workflow: Workflow | None = None, *, actor: Any = None):
         self.run = run
-        self.workflow = workflow or registry.get(run.workflow_id)
+        self._workflow = workflow
         self.actor = actor
         self.now = timezone.now()
         self.events: list[RunEvent] = []
@@ -159,6 +159,14 @@ class Transition:
         self.claimed: Claim | None = None
         self._rows: dict[int, StepExecution] = {}
         self._unsaved: list[StepExecution] = []
+
+    @property
+    def workflow(self) -> Workflow:
+        """The deployed definition, looked up when first needed: a transition that only
+        closes rows (cancel, a run whose workflow this process lacks) works without it."""
+        if self._workflow is None:
+            self._workflow = registry.get(self.run.workflow_id)
+        return self._workflow
 
     # -- bookkeeping -------------------------------------------------------------------------
 
@@ -870,6 +878,15 @@ def claim(execution_id: int) -> Claim | None:
         run, row = locked
         if run.is_terminal or row.status != ExecutionStatus.PENDING:
             return None
+        if not registry.is_registered(run.workflow_id):
+            wait_for_definition(run, row)
+            return None
+        if "definition_missing_since" in row.bookkeeping:  # found it at last
+            row.bookkeeping = {
+                k: v for k, v in row.bookkeeping.items() if not k.startswith("definition_missing")
+            }
+            row.error = None
+            row.save(update_fields=["bookkeeping", "error"])
         transition = Transition(run)
         try:
             node = transition.node_of(row)
@@ -970,6 +987,9 @@ def fire_timer(execution_id: int) -> bool:
         now = timezone.now()
         if run.is_terminal or row.status != ExecutionStatus.WAITING or (row.wake_at or now) > now:
             return False
+        if row.kind in ("sleep", "sleep_until") and not registry.is_registered(run.workflow_id):
+            wait_for_definition(run, row)
+            return True
         transition = Transition(run)
         transition.remember(row)
         if row.kind in ("sleep", "sleep_until"):
@@ -998,6 +1018,9 @@ def expire_lease(execution_id: int) -> bool:
             transition.release(row)
             row.save()
             return True
+        if not registry.is_registered(run.workflow_id):
+            wait_for_definition(run, row)
+            return True
         node = transition.node_of(row)
         retries = node.step.retries if isinstance(node, StepNode) else 0
         losses = row.bookkeeping.get("lease_losses", 0) + 1
@@ -1020,3 +1043,89 @@ def expire_lease(execution_id: int) -> bool:
             transition.make_ready(row)
         transition.close()
         return True
+
+
+# --- a run whose workflow this process does not define (a rolling deploy) --------------------
+
+UNREGISTERED = "workflow_not_registered"
+UNREGISTERED_RETRY_CAP = 60.0
+
+
+def missing_definition_seconds() -> float:
+    return float(getattr(settings, "HANDOFF_MISSING_WORKFLOW_SECONDS", 600.0))
+
+
+def wait_for_definition(run: WorkflowRun, row: StepExecution) -> None:
+    """Park a row whose workflow is not registered here; fail the run once that lasted too long.
+
+    During a rolling deploy an old worker may claim a step of a workflow only the
+    new version defines (or the reverse). The row waits as a timer, retried with
+    backoff (2 s, 4 s, ... at most a minute), so a worker that has the workflow
+    picks it up. Each wait is a ``step.retrying`` event (reason
+    ``workflow_not_registered``) and the row's error says why, on the run page
+    and in the admin. After ``HANDOFF_MISSING_WORKFLOW_SECONDS`` the run fails
+    with a message that says what to do. Runs in the caller's transaction,
+    under the run lock, and never needs the definition itself.
+    """
+    transition = Transition(run)
+    transition.remember(row)
+    book = dict(row.bookkeeping or {})
+    since = book.setdefault("definition_missing_since", transition.now.isoformat())
+    waited = (transition.now - datetime.fromisoformat(since)).total_seconds()
+    limit = missing_definition_seconds()
+    modules = ", ".join(getattr(settings, "HANDOFF_WORKFLOW_MODULES", [])) or "none"
+    if waited >= limit:
+        message = (
+            f"workflow {run.workflow_id!r} was not registered on the workers that took "
+            f"{row.path_key or 'the run'!r} for {limit:g}s (HANDOFF_MISSING_WORKFLOW_SECONDS); "
+            "deploy workers whose HANDOFF_WORKFLOW_MODULES define it, then retry the step"
+        )
+        row.bookkeeping = book
+        _fail_without_definition(transition, row, {"type": "WorkflowNotFound", "message": message})
+        return
+    book["definition_missing_retries"] = retries = book.get("definition_missing_retries", 0) + 1
+    delay = min(UNREGISTERED_RETRY_CAP, 2.0**retries)
+    message = (
+        f"workflow {run.workflow_id!r} is not registered on a worker that took this step "
+        f"(its HANDOFF_WORKFLOW_MODULES: {modules}); trying again in {delay:g}s, and the run "
+        f"fails if no worker has it within {limit:g}s of the first try"
+    )
+    row.bookkeeping = book
+    row.error = {"type": "WorkflowNotFound", "message": message}
+    transition.event(
+        EventType.STEP_RETRYING,
+        execution=row,
+        data={"attempt": row.attempts, "reason": UNREGISTERED, "error": row.error},
+    )
+    row.status = ExecutionStatus.WAITING
+    row.wake_at = transition.now + timedelta(seconds=delay)
+    transition.release(row)
+    row.save()
+    transition.timers_started = True
+    transition.close()
+
+
+def _fail_without_definition(
+    transition: Transition, row: StepExecution, error: dict[str, Any]
+) -> None:
+    """Fail the step and the run without the definition: nothing is settled, all is closed."""
+    run = transition.run
+    row.status = ExecutionStatus.FAILED
+    row.error = error
+    row.finished_at = transition.now
+    transition.release(row)
+    row.save()
+    transition.event(
+        EventType.STEP_FAILED,
+        execution=row,
+        data={"kind": row.kind, "error": error, "attempt": row.attempts},
+    )
+    transition.end_open_work(ExecutionStatus.CANCELED)
+    StepExecution.objects.filter(run=run, status__in=OPEN, kind__in=LEAF_KINDS).update(
+        status=ExecutionStatus.CANCELED, finished_at=transition.now
+    )
+    run.status = RunStatus.FAILED
+    run.error = error
+    run.finished_at = transition.now
+    transition.event(EventType.RUN_FAILED, data={"error": error})
+    transition.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -41,14 +42,14 @@ def tick() -> TickReport:
     report = TickReport()
     due = StepExecution.objects.filter(status=ExecutionStatus.WAITING, wake_at__lte=now)
     for execution_id in due.order_by("wake_at").values_list("pk", flat=True)[:BATCH]:
-        report.timers_fired += fire_timer(execution_id)
+        report.timers_fired += _isolated(fire_timer, execution_id)
     expired = StepExecution.objects.filter(
         status=ExecutionStatus.RUNNING,
         kind__in=(*LEAF_KINDS, "branch", "dowhile", "dountil"),
         lease_expires_at__lt=now,
     )
     for execution_id in expired.values_list("pk", flat=True)[:BATCH]:
-        report.leases_expired += expire_lease(execution_id)
+        report.leases_expired += _isolated(expire_lease, execution_id)
     stale = list(
         StepExecution.objects.filter(
             status=ExecutionStatus.PENDING, enqueued_at__lt=now - REQUEUE_AFTER
@@ -61,6 +62,15 @@ def tick() -> TickReport:
         queue.enqueue_now(stale)
         report.requeued = len(stale)
     return report
+
+
+def _isolated(transition: Callable[[int], bool], execution_id: int) -> bool:
+    """One row's failure is logged and skipped, so it cannot hold up every other run's timers."""
+    try:
+        return transition(execution_id)
+    except Exception:
+        logger.exception("ticker: %s failed for execution %s", transition.__name__, execution_id)
+        return False
 
 
 def seconds_until_next_timer(default: float) -> float:

@@ -102,6 +102,10 @@ def _posted_revision(request: HttpRequest) -> int | None:
 @require_POST
 @login_required
 def decide(request: HttpRequest, run_id: uuid.UUID, suspension_id: uuid.UUID) -> HttpResponse:
+    if not (roles.can(request.user, roles.DECIDE) or roles.can(request.user, roles.EDIT_DRAFT)):
+        return _forbidden(
+            request, Forbidden("you may not decide steps (permission review.decide is needed)")
+        )
     run = _run(request, run_id)
     suspension = _question(run, suspension_id)
     item = review_item(run, suspension, request.user)

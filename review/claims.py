@@ -95,6 +95,7 @@ def claim(*, run_id: Any, suspension_id: Any, actor: Any, take_over: bool = Fals
 
 def release(*, run_id: Any, suspension_id: Any, actor: Any) -> None:
     """Let go of your claim; releasing someone else's needs a takeover first."""
+    _may_claim(actor)
     with transaction.atomic():
         run = api.locked_run(run_id)
         suspension = api.open_suspension(run.pk, suspension_id=suspension_id)

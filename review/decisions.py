@@ -70,6 +70,8 @@ def decide(
     to the step with every decision the workflow says carries edits. A question
     someone else has claimed needs ``take_over`` (recorded as a takeover).
     """
+    if not (roles.can(actor, roles.DECIDE) or roles.can(actor, roles.EDIT_DRAFT)):
+        raise Forbidden("you may not decide steps (permission review.decide is needed)")
     run = _visible_run(actor, run_id)
     with transaction.atomic():
         api.locked_run(run.pk)

@@ -150,3 +150,22 @@ def test_progress_counts_each_step_once_however_many_rounds(reviewer: User) -> N
     progress = run_progress(run)
     assert (progress.done, progress.planned) == (3, 3)
     assert run.steps_completed > 3  # the loop ran several rounds
+
+
+def test_the_demo_has_one_account_per_role_and_shows_passwords_once() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    first, again = StringIO(), StringIO()
+    call_command("seed_demo", stdout=first)
+    call_command("seed_demo", stdout=again)
+    for name, role in (
+        ("admin", "Admins"),
+        ("reviewer", "Reviewers"),
+        ("editor", "Editors"),
+        ("viewer", "Viewers"),
+    ):
+        assert f"{name:<9} ({role}) created; password: {name}" in first.getvalue()
+        assert User.objects.get(username=name).groups.filter(name=role).exists()
+    assert "password" not in again.getvalue()

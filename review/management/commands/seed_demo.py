@@ -17,12 +17,13 @@ DEMO_USERS = (
     ("admin", "Admins", True),
     ("reviewer", "Reviewers", False),
     ("editor", "Editors", False),
+    ("viewer", "Viewers", False),
 )
 DEMO_ARTICLES = ("composting-at-home-beginners-guide", "fix-smelly-compost")
 
 
 class Command(BaseCommand):
-    help = "Create the demo accounts (password = username), their role groups, and demo runs."
+    help = "Create the demo accounts (one per role; password = username), and demo runs."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--runs", action="store_true", help="also start demo content briefs")
@@ -43,8 +44,10 @@ class Command(BaseCommand):
                 user.set_password(username)
                 user.save()
             grant_role(user, group_name)
-            state = "created" if created else "exists"
-            self.stdout.write(f"  {username:<9} ({group_name}) {state}; password: {username}")
+            if created:  # the password is shown once, when the account is made
+                self.stdout.write(f"  {username:<9} ({group_name}) created; password: {username}")
+            else:
+                self.stdout.write(f"  {username:<9} ({group_name}) exists")
         if options["runs"]:
             self._start_runs(options["base_url"].rstrip("/"))
 

@@ -153,3 +153,11 @@ def test_empty_and_stopword_only_text() -> None:
         assert analysis.keywords == []
         assert analysis.heading_coverage == 0.0
         assert analysis.missing_from_headings == []
+
+
+def test_capitals_given_only_by_position_do_not_count() -> None:
+    text = "Start Composting Today\nStart with a bin. RainCatch sells one. Use an HMAC key.\n"
+    spelled = {k.phrase for k in extract_keywords(text, ["Start Composting Today"]).keywords}
+    assert "start composting" in {p.lower() for p in spelled}
+    assert not any(p.startswith("Start") for p in spelled)
+    assert "RainCatch" in " ".join(spelled) and "HMAC" in " ".join(spelled)

@@ -73,22 +73,37 @@ def yake_keywords(
     return _extractor(language).get_n_best(as_sentences(text), n=top)
 
 
-def _usual_spelling(text: str) -> dict[str, str]:
-    """Each word's most frequent spelling in the text, by its lower-case form.
+def _usual_spelling(text: str, headings: list[str]) -> dict[str, str]:
+    """Each word's most frequent spelling in running text, by its lower-case form.
 
     YAKE returns a phrase as it first met it, often capitalised at a sentence start
     ("Pinching"). Showing each word as the page usually writes it keeps German nouns
-    and acronyms capitalised and everything else in lower case.
+    and acronyms capitalised and everything else in lower case. Capitals that only
+    the position gives (a sentence's first word, a Title Case heading) do not count:
+    a word the page writes only there is shown in lower case, unless it has capitals
+    inside it (an acronym, a brand such as "RainCatch").
     """
-    counts: Counter[str] = Counter(
-        word.strip(_PUNCTUATION) for word in text.replace("\u2019", "'").split()
-    )
+    heading_lines = {" ".join(heading.split()) for heading in headings}
+    free: Counter[str] = Counter()
+    forced: Counter[str] = Counter()
+    for line in text.replace("\u2019", "'").splitlines():
+        in_heading = " ".join(line.split()) in heading_lines
+        starts_sentence = True
+        for raw in line.split():
+            word = raw.strip(_PUNCTUATION)
+            if word:
+                (forced if in_heading or starts_sentence else free)[word] += 1
+            starts_sentence = raw[-1] in _ENDS
     spelling: dict[str, tuple[int, bool, str]] = {}
-    for word, count in counts.items():
-        rank = (count, word.islower(), word)  # on a tie, lower case
-        if word and rank > spelling.get(word.lower(), (0, False, "")):
+    for word in free:
+        rank = (free[word], word.islower(), word)  # on a tie, lower case
+        if rank > spelling.get(word.lower(), (0, False, "")):
             spelling[word.lower()] = rank
-    return {key: word for key, (_, _, word) in spelling.items()}
+    shown = {key: rank[-1] for key, rank in spelling.items()}
+    for word in forced:  # only ever capitalised by its position: an ordinary word
+        inner_capitals = any(c.isupper() for c in word[1:])  # "HMAC", "RainCatch"
+        shown.setdefault(word.lower(), word if inner_capitals else word.lower())
+    return shown
 
 
 def _shown(phrase: str, spelling: dict[str, str]) -> str:
@@ -112,7 +127,7 @@ def extract_keywords(
     """Rank the page's keywords with the page language's stopwords, and report which of
     them no heading mentions."""
     ranked = yake_keywords(text, language, top)
-    spelling = _usual_spelling(text)
+    spelling = _usual_spelling(text, headings)
     words = normalise_words(text)
     heading_words = [normalise_words(heading) for heading in headings]
     best = ranked[0][1] if ranked else 0.0

@@ -10,6 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -24,6 +27,44 @@ class ReadOnlyAdminMixin:
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class CheckedSelectionMixin:
+    """An action posted with ids that are not ids of this model skips them and says so.
+
+    Django's admin filters ``pk__in`` with whatever was posted, so one junk id
+    (a forged or stale form) raised a ValidationError and a 500.
+    """
+
+    model: Any
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        if request.method == "POST" and helpers.ACTION_CHECKBOX_NAME in request.POST:
+            selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+            valid = [value for value in selected if self._is_id(value)]
+            if len(valid) != len(selected):
+                post = request.POST.copy()
+                post.setlist(helpers.ACTION_CHECKBOX_NAME, valid)
+                request.POST = post  # type: ignore[assignment]
+                skipped = len(selected) - len(valid)
+                self.message_user(  # type: ignore[attr-defined]
+                    request,
+                    f"{skipped} selected value(s) are not {self.model._meta.verbose_name} ids "
+                    "and were skipped; reload the list and select again.",
+                    messages.WARNING,
+                )
+        return super().changelist_view(request, extra_context)  # type: ignore[misc]
+
+    def _is_id(self, value: str) -> bool:
+        field = self.model._meta.pk
+        try:
+            parsed = field.to_python(value)
+        except (ValidationError, ValueError, TypeError):
+            return False
+        if isinstance(parsed, int):
+            low, high = connection.ops.integer_field_range(field.get_internal_type())
+            return (low is None or parsed >= low) and (high is None or parsed <= high)
+        return parsed is not None
 
 
 class ExecutionInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -48,7 +89,7 @@ class ExecutionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(WorkflowRun)
-class WorkflowRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class WorkflowRunAdmin(CheckedSelectionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "short_id",
         "workflow_id",
@@ -102,7 +143,7 @@ class WorkflowRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(StepExecution)
-class StepExecutionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class StepExecutionAdmin(CheckedSelectionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "path_key",
         "kind",
@@ -120,7 +161,7 @@ class StepExecutionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Suspension)
-class SuspensionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class SuspensionAdmin(CheckedSelectionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("path_key", "run", "status", "label", "created_at", "resumed_by", "resumed_at")
     list_filter = ("status",)
     search_fields = ("path_key", "label", "run__id")
@@ -129,7 +170,7 @@ class SuspensionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RunEvent)
-class RunEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RunEventAdmin(CheckedSelectionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "type", "path_key", "run", "actor", "created_at")
     list_filter = ("type",)
     search_fields = ("run__id", "path_key")

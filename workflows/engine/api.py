@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
-from workflows.engine import limits, registry, schemas
+from workflows.engine import arguments, limits, registry, schemas
 from workflows.engine.definition import StepNode, Workflow
 from workflows.engine.errors import (
     AmbiguousResume,
@@ -52,9 +52,8 @@ PathLike = str | Sequence[str]
 
 
 def as_path(path: PathLike) -> list[str]:
-    if isinstance(path, str):
-        return [part for part in path.split(".") if part]
-    return [str(part) for part in path]
+    """A path argument as ids, outermost first; refused (naming ``path``) when malformed."""
+    return arguments.path(path)
 
 
 def _workflow(workflow: Workflow | str) -> Workflow:
@@ -93,6 +92,9 @@ def get_run(run_id: Any) -> WorkflowRun:
 def list_runs(
     *, workflow_id: str | None = None, status: str | Sequence[str] | None = None
 ) -> QuerySet[WorkflowRun]:
+    arguments.optional_text(workflow_id, "workflow_id", max_chars=120)
+    if status is not None:
+        status = arguments.choices(status, "status", RunStatus.values)
     runs = WorkflowRun.objects.all()
     if workflow_id:
         runs = runs.filter(workflow_id=workflow_id)
@@ -116,6 +118,8 @@ def start_run(
     """
     definition = _workflow(workflow)
     _check_idempotency_key(idempotency_key)
+    if state is not None:
+        arguments.mapping(state, "state")
     stored_input = _checked_input(definition, input)
     if state is not None:
         limits.check(
@@ -248,6 +252,18 @@ def _find_suspended(
     return waiting[0]
 
 
+def _selector(
+    path: Any, label: Any, foreach_index: Any, suspension_id: Any
+) -> tuple[list[str] | None, str | None, int | None, uuid.UUID | None]:
+    """The ways to name a waiting step, checked: a path, a label, a foreach index, an id."""
+    return (
+        arguments.optional_path(path),
+        arguments.optional_text(label, "label", max_chars=120),
+        arguments.optional_whole_number(foreach_index, "foreach_index"),
+        arguments.identifier(suspension_id, "suspension_id"),
+    )
+
+
 def _index_suffix(row: StepExecution) -> str:
     return f"[{row.item_index}]" if row.item_index is not None else ""
 
@@ -269,6 +285,8 @@ def resume_run(
     schema (lists the fields); a step that is not waiting; an answer naming a
     suspension that is no longer the open one (someone else answered first).
     """
+    path, label, foreach_index, suspension_id = _selector(path, label, foreach_index, suspension_id)
+    arguments.optional_text(fingerprint, "fingerprint", max_chars=64)
     with transaction.atomic():
         run = lock_run(get_run(run_id).pk)
         if run.is_terminal:
@@ -342,6 +360,7 @@ def resume_run(
 
 def cancel_run(run_id: Any, *, actor: Any = None, reason: str = "") -> WorkflowRun:
     """Stop a run: nothing pending starts, running steps see ``ctx.is_canceled()``."""
+    arguments.text(reason, "reason")
     with transaction.atomic():
         run = lock_run(get_run(run_id).pk)
         if run.is_terminal:
@@ -360,6 +379,7 @@ def cancel_run(run_id: Any, *, actor: Any = None, reason: str = "") -> WorkflowR
 
 def retry_step(run_id: Any, path: PathLike | None = None, *, actor: Any = None) -> StepExecution:
     """Run a failed step again (and reopen the constructs its failure closed)."""
+    path = arguments.optional_path(path)
     with transaction.atomic():
         run = lock_run(get_run(run_id).pk)
         failed = StepExecution.objects.filter(
@@ -461,6 +481,7 @@ def open_suspension(
     suspension_id: Any = None,
 ) -> Suspension:
     """The open question a resume with these arguments would answer; refused as resume is."""
+    path, label, foreach_index, suspension_id = _selector(path, label, foreach_index, suspension_id)
     run = get_run(run_id)
     if run.is_terminal:
         raise RunNotActive(f"the run is {run.status}; nothing can be resumed", status=run.status)
@@ -508,6 +529,8 @@ def record_event(
     namespaced and may not use the engine's namespaces.
     """
     check_application_event_type(type)
+    arguments.mapping(data, "data")
+    path = arguments.optional_path(path)
     limits.check(
         data,
         what=f"the data of a {type} event",
@@ -524,6 +547,9 @@ def record_event(
 
 
 def events(run_id: Any, *, after: int = 0, limit: int = 500) -> list[RunEvent]:
+    """At most ``limit`` (1 or more) events with ids above ``after``, oldest first."""
+    arguments.whole_number(after, "after")
+    arguments.whole_number(limit, "limit", minimum=1)
     return list(
         RunEvent.objects.filter(run_id=run_id, id__gt=after)
         .select_related("actor")
@@ -534,7 +560,18 @@ def events(run_id: Any, *, after: int = 0, limit: int = 500) -> list[RunEvent]:
 def watch(
     run_id: Any, *, after: int = 0, poll: float = 0.2, timeout: float | None = None
 ) -> Iterator[RunEvent]:
-    """Yield every event of a run after ``after``, live, until it ends (or ``timeout``)."""
+    """Yield every event of a run after ``after``, live, until it ends (or ``timeout``).
+
+    The arguments are checked here, when called, not when the first event is asked for.
+    """
+    run = get_run(run_id)
+    arguments.whole_number(after, "after")
+    arguments.seconds(poll, "poll")
+    arguments.optional_seconds(timeout, "timeout")
+    return _watch(run.pk, after=after, poll=poll, timeout=timeout)
+
+
+def _watch(run_id: Any, *, after: int, poll: float, timeout: float | None) -> Iterator[RunEvent]:
     deadline = None if timeout is None else time.monotonic() + timeout
     cursor = after
     while True:
@@ -555,6 +592,9 @@ def watch(
 
 def wait(run_id: Any, *, timeout: float = 30.0, until: Sequence[str] | None = None) -> WorkflowRun:
     """Block until the run reaches one of ``until`` (default: suspended or terminal)."""
+    arguments.seconds(timeout, "timeout")
+    if until is not None:
+        until = arguments.choices(until, "until", RunStatus.values)
     wanted = set(until or (RunStatus.SUSPENDED, *RunStatus.terminal()))
     deadline = time.monotonic() + timeout
     while True:
@@ -580,10 +620,11 @@ def fork_run(
     starts again with ``input`` (default: the input it had) and, when given,
     ``resume_data`` as if a person had just answered it.
     """
+    parts = as_path(path)
     original = get_run(run_id)
     if original.status not in RunStatus.terminal() and original.status != RunStatus.SUSPENDED:
         raise Conflict(
             f"the run is {original.status}; fork a finished, failed or suspended run",
             status=original.status,
         )
-    return fork(original, as_path(path), input=input, resume_data=resume_data, actor=_user(actor))
+    return fork(original, parts, input=input, resume_data=resume_data, actor=_user(actor))

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
-from workflows.engine.errors import NotFound
+from workflows.engine.errors import InvalidArgument, NotFound
 from workflows.models import (
     CONSTRUCT_KINDS,
     ExecutionStatus,
@@ -65,6 +65,8 @@ def snapshot(run_id: Any, *, as_of: int | None = None) -> dict[str, Any]:
     run = _get(run_id)
     if as_of is None:
         return _document(run, _state_from_rows(run), run.last_event_id)
+    if isinstance(as_of, bool) or not isinstance(as_of, int):
+        raise InvalidArgument("as_of", "must be an event id (a whole number)")
     if as_of < 0:
         raise NotFound("as_of must be an event id (0 or more)")
     state, last = _state_from_events(run, as_of)

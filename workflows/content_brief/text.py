@@ -8,14 +8,19 @@ the same way, or a keyword found by one step is "missing" in the next.
 Stopwords are YAKE's own lists (shipped inside ``yake-rust``), one per language, so
 the words YAKE refuses as keyword edges are exactly the words the rest of the
 pipeline ignores.
+
+The text libraries (yake-rust here; trafilatura, lxml, py3langid and babel in the
+research and writer modules) are imported where they are used, not when the
+module is: every process imports the workflow at start-up, web servers included,
+and a web server that never reads a page should not carry them. Loading them all
+adds about 17,000 objects to a process, which each full garbage collection walks
+(docs/benchmarks.md tells what that cost the live stream with psycopg).
 """
 
 from __future__ import annotations
 
 import re
 from functools import cache
-
-import yake_rust
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -60,6 +65,8 @@ def stopwords(language: str = DEFAULT_LANGUAGE) -> frozenset[str]:
     code = yake_language(language)
     if code is None:
         return frozenset()
+    import yake_rust  # see the module docstring
+
     return frozenset(word.lower() for word in yake_rust.Yake(language=code).stopwords)
 
 

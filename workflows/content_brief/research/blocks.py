@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-
-from lxml.html import HtmlElement
+from typing import TYPE_CHECKING
 
 from workflows.content_brief.text import word_count
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
 
 __all__ = ["Block", "PageBlocks", "read_blocks"]
 

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from functools import cache
-
-import yake_rust
+from typing import TYPE_CHECKING
 
 from workflows.content_brief.records import Keyword, KeywordAnalysis
 from workflows.content_brief.text import (
@@ -28,6 +27,9 @@ from workflows.content_brief.text import (
     phrase_in,
     stopwords,
 )
+
+if TYPE_CHECKING:
+    import yake_rust
 
 __all__ = ["MAX_NGRAM", "as_sentences", "extract_keywords", "yake_keywords"]
 
@@ -40,6 +42,8 @@ _PUNCTUATION = ".,;:!?()[]{}\"'\u201c\u201d\u2018\u00ab\u00bb\u201e"
 @cache
 def _extractor(language: str) -> yake_rust.Yake:
     """One extractor per language; building one copies its stopword list."""
+    import yake_rust  # imported where used: see workflows/content_brief/text.py
+
     return yake_rust.Yake(
         stopwords=set(stopwords(language)),
         ngrams=MAX_NGRAM,

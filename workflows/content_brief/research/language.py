@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-
-from babel import Locale, UnknownLocaleError
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from typing import TYPE_CHECKING
 
 from workflows.content_brief.text import DEFAULT_LANGUAGE, word_count
+
+if TYPE_CHECKING:
+    from py3langid.langid import LanguageIdentifier
 
 __all__ = ["LanguageGuess", "detect_language", "language_name", "primary_subtag"]
 
@@ -40,6 +41,8 @@ class LanguageGuess:
 @cache
 def _identifier() -> LanguageIdentifier:
     """The model is decompressed on first use (about half a second), then kept."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # see text.py's docstring
+
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
@@ -66,6 +69,8 @@ def detect_language(text: str, declared: str = "") -> LanguageGuess:
 @cache
 def language_name(code: str, *, in_language: str = "en") -> str:
     """ "de" -> "German" (or "Deutsch" with ``in_language="de"``); the code when unknown."""
+    from babel import Locale, UnknownLocaleError  # see text.py's docstring
+
     try:
         name = Locale.parse(code).get_display_name(in_language)
     except (ValueError, UnknownLocaleError):

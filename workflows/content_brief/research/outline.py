@@ -9,16 +9,17 @@ drops (both explained in their modules and in docs/content-brief.md).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
-
-import trafilatura
-from lxml.html import HtmlElement
 
 from workflows.content_brief.records import Heading, Link, PageOutline
 from workflows.content_brief.research.blocks import PageBlocks, read_blocks, squash
 from workflows.content_brief.research.boilerplate import without_boilerplate
 from workflows.content_brief.research.language import detect_language
 from workflows.content_brief.text import word_count
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
 
 __all__ = ["MainContent", "extract_outline", "main_content"]
 
@@ -37,6 +38,8 @@ class MainContent:
 
 def main_content(tree: HtmlElement, url: str) -> MainContent:
     """trafilatura's main text (without comments) and headings of an lxml tree."""
+    import trafilatura  # imported where used: see workflows/content_brief/text.py
+
     document = trafilatura.bare_extraction(
         tree, url=url, include_comments=False, include_tables=True, with_metadata=False
     )
@@ -133,6 +136,8 @@ def _declared_language(tree: HtmlElement) -> str:
 def extract_outline(html: str, url: str) -> PageOutline:
     """Parse ``html`` fetched from ``url`` (the address after redirects: it makes links
     absolute and tells internal links from external ones)."""
+    import trafilatura  # imported where used: see workflows/content_brief/text.py
+
     tree = trafilatura.load_html(html)
     if tree is None:
         return PageOutline(url=url, title="", meta_description="", word_count=0, text="")

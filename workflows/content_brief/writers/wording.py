@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from babel.numbers import format_decimal
-
 __all__ = ["ENGLISH", "WORDINGS", "Wording", "wording"]
 
 
@@ -56,6 +54,8 @@ class Wording:
 
     def words(self, count: int) -> str:
         """ "about 1,450 words", with the language's own digit grouping."""
+        from babel.numbers import format_decimal  # see workflows/content_brief/text.py
+
         return self.about_words.format(count=format_decimal(count, locale=self.language))
 
 

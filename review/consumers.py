@@ -234,27 +234,6 @@ class DashboardStreamConsumer(StreamConsumer):
         raise NotImplementedError
 
 
-class DashboardPageConsumer(DashboardStreamConsumer):
-    """``/ws/dashboard/``: HTML rows for the dashboard page."""
-
-    async def send_state(self) -> None:
-        runs = await database_sync_to_async(dashboard_runs)(self.user)
-        self.shown_ids = {str(run.pk) for run in runs}
-        self.empty_shown = not runs
-        await self.send(await database_sync_to_async(rendering.dashboard_rows_html)(runs))
-
-    async def send_runs(self, runs: list[Any]) -> None:
-        parts = []
-        for run in runs:
-            new = str(run.pk) not in self.shown_ids
-            self.shown_ids.add(str(run.pk))
-            parts.append(await database_sync_to_async(rendering.dashboard_row_html)(run, new=new))
-        if self.empty_shown:
-            parts.append('<p id="runs-empty" hx-swap-oob="delete"></p>')
-            self.empty_shown = False
-        await self.send("".join(parts))
-
-
 class DashboardEventsConsumer(DashboardStreamConsumer):
     """``/ws/runs/``: the dashboard as JSON: ``state`` with recent runs, then ``run`` rows."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from review import consumers
+from review.dashboard_consumer import DashboardPageConsumer
 from review.queue_consumer import QueuePageConsumer
 
 websocket_urlpatterns = [
@@ -15,6 +16,6 @@ websocket_urlpatterns = [
         consumers.RunEventsConsumer.as_asgi(),
         name="ws-run-events",
     ),
-    path("ws/dashboard/", consumers.DashboardPageConsumer.as_asgi(), name="ws-dashboard"),
+    path("ws/dashboard/", DashboardPageConsumer.as_asgi(), name="ws-dashboard"),
     path("ws/queue/", QueuePageConsumer.as_asgi(), name="ws-queue"),
 ]

@@ -11,9 +11,10 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
 from review import roles
+from review.dashboard import SORTS, STATUSES, DashboardQuery, dashboard_page, workflow_choices
 from review.permissions import runs_visible_to
 from review.review_items import review_items
-from review.selectors import dashboard_runs, run_page, with_progress
+from review.selectors import run_page, with_progress
 from workflows import presentation
 
 
@@ -37,10 +38,19 @@ def start_links(user: object) -> list[StartLink]:
 @require_GET
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    query = DashboardQuery.parse(request.GET)
+    page = dashboard_page(request.user, query)
     return TemplateResponse(
         request,
         "review/dashboard.html",
-        {"runs": dashboard_runs(request.user), "starts": start_links(request.user)},
+        {
+            "page": page,
+            "runs": page.runs,
+            "starts": start_links(request.user),
+            "statuses": [(key, label) for key, (label, _) in STATUSES.items()],
+            "sorts": [(key, label) for key, (label, _) in SORTS.items()],
+            "workflows": workflow_choices(),
+        },
     )
 
 

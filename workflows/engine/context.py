@@ -17,8 +17,13 @@ from workflows.engine.errors import InvalidData
 InputT = TypeVar("InputT")
 
 
-class StepSignal(Exception):
-    """Base of the signals a step raises to leave early on purpose."""
+class StepSignal(BaseException):
+    """Base of the signals a step raises to leave early on purpose.
+
+    A ``BaseException``, as ``asyncio.CancelledError`` and ``KeyboardInterrupt``
+    are, so a step body's ``except Exception:`` (around an HTTP call, say) does
+    not swallow its own suspension, bail or cancellation and carry on.
+    """
 
 
 class Suspend(StepSignal):

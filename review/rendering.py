@@ -65,7 +65,7 @@ def signature(row: StepExecution) -> int:
 
 
 def load_run(run_id: str) -> WorkflowRun:
-    return with_progress(WorkflowRun.objects.select_related("created_by")).get(pk=run_id)
+    return with_progress([WorkflowRun.objects.select_related("created_by").get(pk=run_id)])[0]
 
 
 def run_header_html(run: WorkflowRun) -> str:

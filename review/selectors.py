@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, QuerySet
 
 from review import timeline
 from review.permissions import runs_visible_to
@@ -55,19 +55,26 @@ def planned_steps(graph: dict[str, Any]) -> int:
 COUNTED_KINDS = ("step", "map")
 
 
-def with_progress(runs: QuerySet[WorkflowRun]) -> QuerySet[WorkflowRun]:
-    """Annotate ``steps_done``: distinct steps finished at least once.
+def with_progress(runs: list[WorkflowRun]) -> list[WorkflowRun]:
+    """Set ``steps_done`` on each run: distinct steps finished at least once.
 
     Counting each step once (not each loop round or retry) keeps progress from
     jumping back and forth as review rounds happen; rounds are shown apart.
+    One query for the runs given, so a page of runs never aggregates the table.
     """
-    return runs.annotate(
-        steps_done=Count(
-            "executions__path_key",
-            filter=Q(executions__status="success", executions__kind__in=COUNTED_KINDS),
-            distinct=True,
+    if not runs:
+        return runs
+    done = dict(
+        StepExecution.objects.filter(
+            run_id__in=[run.pk for run in runs], status="success", kind__in=COUNTED_KINDS
         )
+        .values("run_id")
+        .annotate(steps=Count("path_key", distinct=True))
+        .values_list("run_id", "steps")
     )
+    for run in runs:
+        run.steps_done = done.get(run.pk, 0)  # type: ignore[attr-defined]
+    return runs
 
 
 def run_progress(run: WorkflowRun) -> Progress:
@@ -87,7 +94,7 @@ def run_progress(run: WorkflowRun) -> Progress:
 
 def dashboard_runs(user: Any, *, limit: int = DASHBOARD_LIMIT) -> list[WorkflowRun]:
     runs: QuerySet[WorkflowRun] = runs_visible_to(user).select_related("created_by")
-    return list(with_progress(runs).order_by("-created_at")[:limit])
+    return with_progress(list(runs.order_by("-created_at")[:limit]))
 
 
 @dataclass

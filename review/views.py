@@ -58,9 +58,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def run_detail(request: HttpRequest, run_id: uuid.UUID) -> HttpResponse:
     visible = runs_visible_to(request.user).select_related("created_by").filter(pk=run_id)
-    run = with_progress(visible).first()
-    if run is None:
+    found = visible.first()
+    if found is None:
         raise Http404("No such run")
+    run = with_progress([found])[0]
     return TemplateResponse(
         request,
         "review/run_detail.html",

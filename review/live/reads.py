@@ -47,5 +47,7 @@ def event_ids_after(after: int, *, limit: int = 5000) -> list[tuple[int, str]]:
 def runs_by_id(run_ids: set[str]) -> dict[str, WorkflowRun]:
     from review.selectors import with_progress
 
-    runs = with_progress(WorkflowRun.objects.filter(pk__in=run_ids).select_related("created_by"))
+    runs = with_progress(
+        list(WorkflowRun.objects.filter(pk__in=run_ids).select_related("created_by"))
+    )
     return {str(run.pk): run for run in runs}

@@ -103,3 +103,10 @@ async def test_live_rows_keep_the_filter() -> None:
         while 'hx-swap-oob="delete"' not in gone:
             gone = await ws.receive_from(timeout=3)
         assert f'<div id="run-{run.pk}-row" hx-swap-oob="delete"></div>' in gone
+
+
+def test_the_workflow_filter_lists_each_workflow_once(reviewer: User) -> None:
+    flow = chain("f-once", add_one)
+    for n in range(3):
+        run_workflow(flow, {"n": n})
+    assert dashboard.workflow_choices() == [flow.id]

@@ -1,4 +1,4 @@
-"""``manage.py bench engine|stream|research [--json FILE] [--quick]``: benchmarks that print
+"""``manage.py bench engine|stream|pages|research [--json FILE] [--quick]``: benchmarks that print
 their figures.
 
 The command re-runs itself in a subprocess pointed at a scratch database of
@@ -25,6 +25,7 @@ BENCHMARKS = {
     "engine": ("workflows.bench.engine", "workflows.bench.workloads"),
     "stream": ("review.bench_stream", "review.bench_workloads"),
     "research": ("workflows.content_brief.bench", None),
+    "pages": ("review.bench_pages", "workflows.content_brief.workflow"),
 }
 
 

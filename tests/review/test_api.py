@@ -143,9 +143,7 @@ def test_unknown_api_addresses_answer_json_404(reviewer: User) -> None:
         assert response.json()["code"] == "not_found"
 
 
-def test_a_value_of_the_snapshot_or_of_an_event_is_read_by_its_pointer(
-    reviewer: User, run
-) -> None:
+def test_a_value_of_the_snapshot_or_of_an_event_is_read_by_its_pointer(reviewer: User, run) -> None:
     client = client_for(reviewer)
     value = client.get(f"/api/runs/{run.pk}/snapshot", {"pointer": "/context/add_one/output"})
     assert value.status_code == 200 and value.json() == {"n": 2}

@@ -19,6 +19,7 @@ from django.test import Client
 from django_q.conf import Conf
 from websockets.sync.client import ClientConnection, connect
 
+import tests.integration.cluster_workflows  # noqa: F401 - registers them in this process too
 from review.live.notifier import notifier
 from review.testing import DaphneServer
 from tests.integration.conftest import ROOT, cluster_env, wait_for
@@ -156,14 +157,28 @@ def test_a_foreign_origin_and_anonymous_clients_are_refused_by_the_server(
     assert anonymous.value.response.status_code == 403
     client = Client()
     client.force_login(reviewer)
-    with pytest.raises(InvalidStatus) as foreign:
-        connect(
-            f"{daphne.ws_url}/ws/runs/{run.pk}/events/",
-            origin="http://evil.example",
-            additional_headers={"Cookie": f"sessionid={client.cookies['sessionid'].value}"},
-            open_timeout=10,
-        )
-    assert foreign.value.response.status_code == 403
+    cookie = {"Cookie": f"sessionid={client.cookies['sessionid'].value}"}
+    # A page on another host, or on another port or scheme of this one (issue 9, defect 10).
+    for origin in (
+        "http://evil.example",
+        "http://127.0.0.1:9999",
+        f"https://127.0.0.1:{daphne.port}",
+    ):
+        with pytest.raises(InvalidStatus) as foreign:
+            connect(
+                f"{daphne.ws_url}/ws/runs/{run.pk}/events/",
+                origin=origin,
+                additional_headers=cookie,
+                open_timeout=10,
+            )
+        assert foreign.value.response.status_code == 403, origin
+    with connect(
+        f"{daphne.ws_url}/ws/runs/{run.pk}/events/",
+        origin=daphne.url,
+        additional_headers=cookie,
+        open_timeout=10,
+    ) as ws:
+        assert json.loads(ws.recv(timeout=10))["type"] == "state"
 
 
 def deliveries() -> list[Any]:

@@ -13,7 +13,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils.html import escape
 
-from review import drafts, roles
+from review import drafts, queue, roles
 from review.live.messages import chunks, message_bytes
 from review.review_items import review_items
 from review.selectors import (
@@ -110,7 +110,8 @@ def viewer_update_parts(run_id: str, events: list[dict[str, Any]], user: Any) ->
     """
     types = {event["type"] for event in events}
     if types & PANEL_EVENTS:
-        return [review_panel_html(load_run(run_id), user)]
+        badge = f'<span class="count-badge" id="queue-count">{queue.open_count(user)}</span>'
+        return [review_panel_html(load_run(run_id), user), badge]
     if DRAFT_EDITED not in types:
         return []
     edited = {

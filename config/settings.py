@@ -162,6 +162,9 @@ HANDOFF_MAX_INPUT_BYTES = env_int("HANDOFF_MAX_INPUT_BYTES", 1_000_000)
 HANDOFF_MAX_RESUME_BYTES = env_int("HANDOFF_MAX_RESUME_BYTES", 1_000_000)
 HANDOFF_MAX_EMIT_BYTES = env_int("HANDOFF_MAX_EMIT_BYTES", 100_000)
 HANDOFF_MAX_EVENT_BYTES = env_int("HANDOFF_MAX_EVENT_BYTES", 2_000_000)
+# Each django-q2 worker (of `runcluster` or plain `qcluster`) runs the ticker that fires
+# timers and recovers lost work; 0 when tickers run elsewhere (workflows/engine/ticker.py).
+HANDOFF_TICKER = env_bool("HANDOFF_TICKER", True)
 # "django_q" in production; tests use "manual" and drain the queue in-process.
 HANDOFF_QUEUE = os.environ.get("HANDOFF_QUEUE", "django_q")
 

@@ -10,6 +10,10 @@ class WorkflowsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from workflows.engine import registry
+        from django_q.signals import post_spawn
+
+        from workflows.engine import registry, ticker
 
         registry.load_modules(list(getattr(settings, "HANDOFF_WORKFLOW_MODULES", [])))
+        # Every worker of any cluster (plain qcluster too) runs a ticker: docs/engine.md.
+        post_spawn.connect(ticker.start_in_worker, dispatch_uid="handoff-ticker")

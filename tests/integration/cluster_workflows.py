@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from tests.workflows.flows import Number, add_one, approve, double
-from workflows.engine import StepContext, Workflow, step
+from workflows.engine import Backoff, StepContext, Workflow, step
 
 
 class Nap(BaseModel):
@@ -115,3 +115,27 @@ def read_it(ctx: StepContext[Blob]) -> Blob:
 
 
 big_run = Workflow("cluster-big", input=Size, output=Blob).then(big_output).then(read_it).commit()
+
+
+@step(input=Number, output=Number)
+def before_nap(ctx: StepContext[Number]) -> Number:
+    return ctx.input
+
+
+sleepy = (
+    Workflow("cluster-sleep", input=Number, output=Number)
+    .then(before_nap)
+    .sleep(1.0, id="nap")
+    .then(add_one)
+    .commit()
+)
+
+
+@step(input=Number, output=Number, retries=3, backoff=Backoff(initial=0.3, factor=2, maximum=1))
+def flaky_twice(ctx: StepContext[Number]) -> Number:
+    if ctx.attempt < ctx.input.n:
+        raise ConnectionError(f"attempt {ctx.attempt} failed")
+    return Number(n=ctx.attempt)
+
+
+flaky = Workflow("cluster-flaky", input=Number, output=Number).then(flaky_twice).commit()

@@ -1,13 +1,19 @@
 """The ticker: fires due timers, recovers executions whose worker vanished, re-sends lost work.
 
-It runs beside the worker cluster (``manage.py runcluster``). Any number of
-tickers may run on any number of hosts: each transition re-checks its row under
-the run lock, so two tickers racing for one timer fire it once.
+It starts with the cluster, whichever command starts it: every django-q2
+worker process runs one in a thread (``start_in_worker``, on django-q2's
+``post_spawn`` signal), so plain ``manage.py qcluster`` completes sleeps,
+retry backoffs and lease recovery just as ``runcluster`` does, and a worker
+killed mid-step leaves the other workers' tickers (and its replacement's) to
+recover its step. Any number of tickers may run on any number of hosts: each
+transition re-checks its row under the run lock, so two tickers racing for one
+timer fire it once.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -98,3 +104,28 @@ def run_forever(stop: threading.Event, *, interval: float = 0.25) -> None:
             close_old_connections()
             pause = 1.0
         stop.wait(pause)
+
+
+_started_in: int | None = None  # the pid whose ticker thread is running
+
+
+def start_in_worker(**_: object) -> None:
+    """django-q2's ``post_spawn``: run a ticker thread in this worker process, once.
+
+    Off when ``HANDOFF_TICKER`` is false (a ticker runs elsewhere) or the queue
+    is the in-process one of the tests. The thread is a daemon: it ends with its
+    worker, and the worker that replaces it starts a new one.
+    """
+    global _started_in
+    from django.conf import settings
+
+    if not getattr(settings, "HANDOFF_TICKER", True) or _started_in == os.getpid():
+        return
+    if getattr(settings, "HANDOFF_QUEUE", "django_q") == "manual":
+        return
+    _started_in = os.getpid()
+    thread = threading.Thread(
+        target=run_forever, args=(threading.Event(),), name="handoff-ticker", daemon=True
+    )
+    thread.start()
+    logger.info("ticker started in worker process %s", os.getpid())

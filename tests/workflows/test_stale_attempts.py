@@ -18,8 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def tokens(run) -> list[str]:
     return [
-        event.data["data"]["text"]
-        for event in run.events.filter(type="step.output").order_by("id")
+        event.data["data"]["text"] for event in run.events.filter(type="step.output").order_by("id")
     ]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, path, re_path
 
-from review import actions, api, downloads, queue_views, views
+from review import actions, api, downloads, insights_views, queue_views, views
 
 app_name = "review"
 
@@ -27,6 +27,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("start/<slug:workflow_id>/", actions.start, name="start"),
     path("queue/", queue_views.queue_page, name="queue"),
+    path("insights/", insights_views.insights_page, name="insights"),
     path(QUESTION + "claim", queue_views.claim, name="claim"),
     path(QUESTION + "release", queue_views.release, name="release"),
     path("runs/<uuid:run_id>/", views.run_detail, name="run"),

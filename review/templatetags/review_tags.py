@@ -61,6 +61,18 @@ def download(run: Any) -> Any:
 
 
 @register.filter
+def duration(seconds: float) -> str:
+    from review.charts import duration as readable
+
+    return readable(seconds)
+
+
+@register.filter
+def get_count(counts: dict[str, int], key: str) -> int:
+    return int(counts.get(key, 0))
+
+
+@register.filter
 def markdown(text: str) -> SafeString:
     return mark_safe(markdown_renderer.render(str(text or "")))
 

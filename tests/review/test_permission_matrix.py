@@ -92,6 +92,7 @@ def original(run: WorkflowRun, question: Suspension) -> dict[str, Any]:
 HTTP: dict[str, tuple[Request, Cell]] = {
     "dashboard": (get(lambda r, q_: "/"), cells(302, 200, 200, 200, 200, 200)),
     "queue": (get(lambda r, q_: "/queue/"), cells(302, 200, 200, 200, 200, 200)),
+    "insights": (get(lambda r, q_: "/insights/"), cells(302, 403, 200, 200, 200, 200)),
     "start page": (
         get(lambda r, q_: "/start/content-brief/"),
         cells(302, 403, 403, 200, 403, 200),

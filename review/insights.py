@@ -174,16 +174,23 @@ def _timings(samples: dict[str, list[float]]) -> list[Timing]:
 def _depth(
     changes: list[tuple[datetime, int]], since: datetime | None, until: datetime
 ) -> list[tuple[datetime, int]]:
-    """Open questions at evenly spaced moments of the period (answers before it are not seen)."""
+    """The most questions waiting at once in each of 24 equal slices of the period.
+
+    The peak, not a sample at the slice's end, so a burst answered within a
+    slice still shows. Questions asked before the period are not seen.
+    """
     if not changes:
         return []
+    changes = sorted(changes, key=lambda change: change[0])
     start = since or changes[0][0]
     step = (until - start) / DEPTH_POINTS
     points, depth, index = [], 0, 0
     for number in range(1, DEPTH_POINTS + 1):
         moment = start + step * number
+        peak = depth
         while index < len(changes) and changes[index][0] <= moment:
             depth = max(0, depth + changes[index][1])
+            peak = max(peak, depth)
             index += 1
-        points.append((moment, depth))
+        points.append((moment, peak))
     return points

@@ -558,20 +558,36 @@ def events(run_id: Any, *, after: int = 0, limit: int = 500) -> list[RunEvent]:
 
 
 def watch(
-    run_id: Any, *, after: int = 0, poll: float = 0.2, timeout: float | None = None
+    run_id: Any,
+    *,
+    after: int = 0,
+    poll: float = 0.2,
+    timeout: float | None = None,
+    until: str | Sequence[str] | None = None,
 ) -> Iterator[RunEvent]:
-    """Yield every event of a run after ``after``, live, until it ends (or ``timeout``).
+    """Yield every event of a run after ``after``, live, until the run reaches one of
+    ``until`` (default: it ended) or ``timeout`` passes.
 
-    The arguments are checked here, when called, not when the first event is asked for.
+    ``until=("suspended", "success", "failed", "canceled")`` also stops when the
+    run waits for a person, as ``wait`` does by default; every event up to that
+    point is yielded first. The arguments are checked here, when called, not when
+    the first event is asked for.
     """
     run = get_run(run_id)
     arguments.whole_number(after, "after")
     arguments.seconds(poll, "poll")
     arguments.optional_seconds(timeout, "timeout")
-    return _watch(run.pk, after=after, poll=poll, timeout=timeout)
+    wanted = (
+        frozenset(arguments.choices(until, "until", RunStatus.values))
+        if until is not None
+        else RunStatus.terminal()
+    )
+    return _watch(run.pk, after=after, poll=poll, timeout=timeout, until=wanted)
 
 
-def _watch(run_id: Any, *, after: int, poll: float, timeout: float | None) -> Iterator[RunEvent]:
+def _watch(
+    run_id: Any, *, after: int, poll: float, timeout: float | None, until: frozenset[str]
+) -> Iterator[RunEvent]:
     deadline = None if timeout is None else time.monotonic() + timeout
     cursor = after
     while True:
@@ -581,7 +597,7 @@ def _watch(run_id: Any, *, after: int, poll: float, timeout: float | None) -> It
             yield event
         if not batch:
             status = WorkflowRun.objects.filter(pk=run_id).values_list("status", flat=True).first()
-            if status is None or status in RunStatus.terminal():
+            if status is None or status in until:
                 if not events(run_id, after=cursor, limit=1):
                     return
                 continue

@@ -229,9 +229,14 @@ def _find_suspended(
                 f"no step of this run is waiting under the label {label!r}",
                 suspended=available,
             )
+    inside = ""
     if path is not None:
         key = ".".join(as_path(path))
-        waiting = [row for row in waiting if row.path_key == key]
+        exact = [row for row in waiting if row.path_key == key]
+        # A nested workflow's id names the step waiting inside it, when only one does.
+        within = [row for row in waiting if row.path_key.startswith(key + ".")]
+        waiting = exact or within
+        inside = "" if exact else key
     if foreach_index is not None:
         waiting = [row for row in waiting if row.item_index == foreach_index]
     if not waiting:
@@ -243,11 +248,13 @@ def _find_suspended(
             suspended=available,
         )
     if len(waiting) > 1:
-        choices = ", ".join(row.path_key + _index_suffix(row) for row in waiting)
+        candidates = [row.path_key + _index_suffix(row) for row in waiting]
+        where = f" inside {inside!r}" if inside else ""
         raise AmbiguousResume(
-            f"several steps are waiting ({choices}); say which one with a path, "
-            "a label or a foreach index",
+            f"several steps are waiting{where} ({', '.join(candidates)}); say which one with "
+            "its full path, a label or a foreach index",
             suspended=available,
+            candidates=candidates,
         )
     return waiting[0]
 

@@ -1,4 +1,4 @@
-"""Django admin for the review product's records: API tokens and draft revisions.
+"""Django admin for the review product's records: API tokens, draft revisions, claims.
 
 An API token's secret exists only at the moment it is issued: the admin creates
 it with ``ApiToken.issue`` semantics, shows it once in a message, and keeps only
@@ -16,9 +16,13 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
-from review.models import ApiToken, DraftRevision
+from review.models import ApiToken, DraftRevision, ReviewClaim
+from workflows.admin import WorkflowRunAdmin
+from workflows.models import WorkflowRun
 
 SECRET_NOTICE = (
     "The API token {name!r} for {user} was created. Its secret is {secret} . "
@@ -122,3 +126,34 @@ class DraftRevisionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(ReviewClaim)
+class ReviewClaimAdmin(admin.ModelAdmin):
+    """Who is working on which open question; a stuck claim can be removed here."""
+
+    list_display = ("suspension", "run", "user", "claimed_at", "renewed_at")
+    list_select_related = ("suspension", "run", "user")
+    search_fields = ("user__username", "suspension__path_key", "run__workflow_id")
+    readonly_fields = ("suspension", "run", "user", "claimed_at", "renewed_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RunWithPageAdmin(WorkflowRunAdmin):
+    """The engine's run admin, plus a link to the run's page in the review product."""
+
+    list_display = (*WorkflowRunAdmin.list_display, "page")
+    readonly_fields = ["page", *WorkflowRunAdmin.readonly_fields]
+
+    @admin.display(description="Run page")
+    def page(self, run: WorkflowRun) -> str:
+        return format_html('<a href="{}">open</a>', reverse("review:run", args=[run.pk]))
+
+
+admin.site.unregister(WorkflowRun)
+admin.site.register(WorkflowRun, RunWithPageAdmin)

@@ -7,26 +7,55 @@ run half-advanced or skip an event.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
+from workflows.admin_support import EstimatedCountPaginator, ResumeForm, graph_html, pretty_json
 from workflows.engine import api
-from workflows.engine.errors import WorkflowError
-from workflows.models import RunEvent, StepExecution, Suspension, WorkflowRun
+from workflows.engine.errors import SchemaMismatch, WorkflowError
+from workflows.models import (
+    ExecutionStatus,
+    RunEvent,
+    StepExecution,
+    Suspension,
+    SuspensionStatus,
+    WorkflowRun,
+)
+
+RETRY_SETTLE_SECONDS = 2.0  # how long a retry action waits to report how the step ended
 
 
 class ReadOnlyAdminMixin:
+    """Rows change only through the run API; and nothing is deleted, since the event
+    log (the audit trail) refers to runs, steps and questions."""
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class FastListMixin:
+    """Lists stay fast at 10,000s of rows: no full COUNT for the 'show all' total,
+    and an estimated count for unfiltered lists on PostgreSQL."""
+
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
 
 
 class CheckedSelectionMixin:
@@ -67,6 +96,9 @@ class CheckedSelectionMixin:
         return parsed is not None
 
 
+JSON_FIELDS = ("graph", "input", "state", "result", "error")
+
+
 class ExecutionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = StepExecution
     fields = (
@@ -89,7 +121,7 @@ class ExecutionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(WorkflowRun)
-class WorkflowRunAdmin(CheckedSelectionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class WorkflowRunAdmin(CheckedSelectionMixin, FastListMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "short_id",
         "workflow_id",
@@ -103,9 +135,94 @@ class WorkflowRunAdmin(CheckedSelectionMixin, ReadOnlyAdminMixin, admin.ModelAdm
     search_fields = ("id", "workflow_id", "idempotency_key")
     date_hierarchy = "created_at"
     list_select_related = ("created_by",)
-    readonly_fields = [field.name for field in WorkflowRun._meta.fields]
+    readonly_fields = [
+        *(field.name for field in WorkflowRun._meta.fields if field.name not in JSON_FIELDS),
+        "answer",
+        "step_graph",
+        "input_json",
+        "state_json",
+        "result_json",
+        "error_json",
+    ]
     inlines = [ExecutionInline]
     actions = ["cancel_runs", "retry_failed_steps"]
+
+    @admin.display(description="Step graph")
+    def step_graph(self, run: WorkflowRun) -> Any:
+        return graph_html(run.graph or {})
+
+    @admin.display(description="Input")
+    def input_json(self, run: WorkflowRun) -> Any:
+        return pretty_json(run.input)
+
+    @admin.display(description="State")
+    def state_json(self, run: WorkflowRun) -> Any:
+        return pretty_json(run.state)
+
+    @admin.display(description="Result")
+    def result_json(self, run: WorkflowRun) -> Any:
+        return pretty_json(run.result)
+
+    @admin.display(description="Error")
+    def error_json(self, run: WorkflowRun) -> Any:
+        return pretty_json(run.error)
+
+    @admin.display(description="Waiting steps")
+    def answer(self, run: WorkflowRun) -> Any:
+        waiting = run.suspensions.filter(status=SuspensionStatus.OPEN).count()
+        if not waiting:
+            return "none"
+        url = reverse("admin:workflows_workflowrun_resume", args=[run.pk])
+        return format_html('{} — <a href="{}">answer one with JSON</a>', waiting, url)
+
+    def get_urls(self) -> list[Any]:
+        resume = self.admin_site.admin_view(self.resume_view)
+        return [
+            path("<path:object_id>/resume/", resume, name="workflows_workflowrun_resume"),
+            *super().get_urls(),
+        ]
+
+    def resume_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Answer a waiting step with JSON; the engine validates it against the resume schema."""
+        if not self.has_cancel_permission(request):
+            raise PermissionDenied
+        run = self.get_object(request, object_id)
+        if run is None:
+            raise Http404("No such run")
+        open_questions = run.suspensions.filter(status=SuspensionStatus.OPEN).order_by("created_at")
+        choices = [
+            (str(q.pk), f"{q.path_key} (asked {q.created_at:%Y-%m-%d %H:%M})")
+            for q in open_questions
+        ]
+        form = ResumeForm(request.POST or None, questions=choices)
+        if request.method == "POST" and form.is_valid():
+            try:
+                api.resume_run(
+                    run.pk,
+                    form.cleaned_data["data"],
+                    suspension_id=form.cleaned_data["question"],
+                    actor=request.user,
+                )
+            except SchemaMismatch as exc:
+                for error in exc.errors:
+                    form.add_error("data", f"{error['field']}: {error['message']}")
+            except WorkflowError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(request, f"{run.short_id}: answered.", messages.SUCCESS)
+                return redirect("admin:workflows_workflowrun_change", run.pk)
+        return TemplateResponse(
+            request,
+            "admin/workflows/workflowrun/resume.html",
+            {
+                **self.admin_site.each_context(request),
+                "run": run,
+                "form": form,
+                "has_questions": bool(choices),
+                "back": reverse("admin:workflows_workflowrun_change", args=[run.pk]),
+                "title": f"Answer a waiting step of {run.short_id}",
+            },
+        )
 
     @admin.action(description="Cancel the selected runs", permissions=["cancel"])
     def cancel_runs(self, request: HttpRequest, queryset: QuerySet[WorkflowRun]) -> None:
@@ -118,9 +235,42 @@ class WorkflowRunAdmin(CheckedSelectionMixin, ReadOnlyAdminMixin, admin.ModelAdm
 
     @admin.action(description="Retry the failed step of the selected runs", permissions=["retry"])
     def retry_failed_steps(self, request: HttpRequest, queryset: QuerySet[WorkflowRun]) -> None:
-        self._each(
-            request, queryset, lambda run: api.retry_step(run.pk, actor=request.user), "retried"
-        )
+        for run in queryset:
+            try:
+                row = api.retry_step(run.pk, actor=request.user)
+            except WorkflowError as exc:
+                self.message_user(request, f"{run.short_id}: {exc.message}", messages.WARNING)
+                continue
+            self._report_retry(request, run, row)
+
+    def _report_retry(self, request: HttpRequest, run: WorkflowRun, row: StepExecution) -> None:
+        """Say what became of the retry: finished, failed again, or still going."""
+        deadline = time.monotonic() + RETRY_SETTLE_SECONDS
+        while True:
+            row.refresh_from_db()
+            if row.status in ExecutionStatus.terminal() or time.monotonic() >= deadline:
+                break
+            time.sleep(0.1)
+        if row.status == ExecutionStatus.FAILED:
+            message = (row.error or {}).get("message", "no message")
+            self.message_user(
+                request,
+                f"{run.short_id}: {row.path_key} ran again and failed again: {message}",
+                messages.ERROR,
+            )
+        elif row.status == ExecutionStatus.SUCCESS:
+            self.message_user(
+                request,
+                f"{run.short_id}: {row.path_key} ran again and succeeded.",
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(
+                request,
+                f"{run.short_id}: {row.path_key} is running again ({row.status}); "
+                "reload the run to see how it ends.",
+                messages.INFO,
+            )
 
     def has_cancel_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("workflows.change_workflowrun")
@@ -143,7 +293,9 @@ class WorkflowRunAdmin(CheckedSelectionMixin, ReadOnlyAdminMixin, admin.ModelAdm
 
 
 @admin.register(StepExecution)
-class StepExecutionAdmin(CheckedSelectionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class StepExecutionAdmin(
+    CheckedSelectionMixin, FastListMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
     list_display = (
         "path_key",
         "kind",
@@ -161,7 +313,7 @@ class StepExecutionAdmin(CheckedSelectionMixin, ReadOnlyAdminMixin, admin.ModelA
 
 
 @admin.register(Suspension)
-class SuspensionAdmin(CheckedSelectionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class SuspensionAdmin(CheckedSelectionMixin, FastListMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("path_key", "run", "status", "label", "created_at", "resumed_by", "resumed_at")
     list_filter = ("status",)
     search_fields = ("path_key", "label", "run__id")
@@ -170,12 +322,19 @@ class SuspensionAdmin(CheckedSelectionMixin, ReadOnlyAdminMixin, admin.ModelAdmi
 
 
 @admin.register(RunEvent)
-class RunEventAdmin(CheckedSelectionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class RunEventAdmin(CheckedSelectionMixin, FastListMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "type", "path_key", "run", "actor", "created_at")
     list_filter = ("type",)
     search_fields = ("run__id", "path_key")
     list_select_related = ("run", "actor")
-    readonly_fields = [field.name for field in RunEvent._meta.fields]
+    readonly_fields = [
+        *(field.name for field in RunEvent._meta.fields if field.name != "data"),
+        "data_json",
+    ]
+
+    @admin.display(description="Data")
+    def data_json(self, event: RunEvent) -> Any:
+        return pretty_json(event.data)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the event log is append-only: it is the audit trail

@@ -49,7 +49,7 @@ def test_retry_action_reports_runs_it_cannot_retry(admin_client: Client) -> None
         {"action": "retry_failed_steps", "_selected_action": [str(failed.pk), str(fine.pk)]},
         follow=True,
     )
-    assert b"no failed step" in response.content and b"1 run(s) retried" in response.content
+    assert b"no failed step" in response.content and b"is running again" in response.content
     drain()
     failed.refresh_from_db()
     assert failed.status == RunStatus.FAILED  # it fails again, as it should
@@ -61,3 +61,63 @@ def test_events_cannot_be_deleted_from_the_admin(admin_client: Client) -> None:
     event = run.events.first()
     response = admin_client.get(f"/admin/workflows/runevent/{event.pk}/delete/")
     assert response.status_code == 403
+
+
+def test_a_retry_that_fails_again_says_so(admin_client: Client, monkeypatch) -> None:
+    import workflows.admin
+
+    monkeypatch.setattr(workflows.admin.time, "sleep", lambda seconds: drain())
+    failed = run_workflow(chain("adm-again", explode), {"n": 1})
+    response = admin_client.post(
+        "/admin/workflows/workflowrun/",
+        {"action": "retry_failed_steps", "_selected_action": [str(failed.pk)]},
+        follow=True,
+    )
+    assert b"explode ran again and failed again" in response.content
+
+
+def test_the_run_page_draws_the_graph_and_offers_no_delete(admin_client: Client) -> None:
+    run = run_workflow(chain("adm-graph", add_one, approve), {"n": 1})
+    html = admin_client.get(f"/admin/workflows/workflowrun/{run.pk}/change/").content.decode()
+    assert "<ul class='step-graph'><li><strong>add_one</strong> <code>step</code></li>" in html
+    assert "/delete/" not in html
+    assert "answer one with JSON" in html
+    deleted = admin_client.post(f"/admin/workflows/workflowrun/{run.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 403
+    assert type(run).objects.get(pk=run.pk).status == RunStatus.SUSPENDED
+
+
+def test_a_waiting_step_is_answered_with_json_checked_against_its_schema(
+    admin_client: Client,
+) -> None:
+    run = run_workflow(chain("adm-resume", approve), {"n": 1})
+    url = f"/admin/workflows/workflowrun/{run.pk}/resume/"
+    question = str(run.suspensions.get().pk)
+    form = admin_client.get(url).content.decode()
+    assert "Answer (JSON)" in form and "approve (asked" in form
+    refused = admin_client.post(url, {"question": question, "data": '{"approved": "perhaps"}'})
+    assert (
+        refused.status_code == 200
+        and b"approved: Input should be a valid boolean" in refused.content
+    )
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUSPENDED
+    answered = admin_client.post(url, {"question": question, "data": '{"approved": true}'})
+    assert answered.status_code == 302
+    drain()
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCESS
+
+
+def test_the_event_log_shows_its_data_as_indented_json(admin_client: Client) -> None:
+    run = run_workflow(chain("adm-json", add_one), {"n": 1})
+    event = run.events.get(type=EventType.RUN_STARTED)
+    html = admin_client.get(f"/admin/workflows/runevent/{event.pk}/change/").content.decode()
+    assert "<pre class='json'>{\n  &quot;input&quot;" in html
+
+
+def test_the_run_list_links_each_run_to_its_page(admin_client: Client) -> None:
+    run = run_workflow(chain("adm-link", add_one), {"n": 1})
+    html = admin_client.get("/admin/workflows/workflowrun/").content.decode()
+    assert f'<a href="/runs/{run.pk}/">open</a>' in html
+    assert admin_client.get("/admin/review/reviewclaim/").status_code == 200

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -41,17 +42,23 @@ NOT_SIGNED_IN = 4401
 NOT_FOUND = 4404
 BAD_REQUEST = 4400
 STARTUP_SECONDS = 10.0  # at most, for a new dashboard feed's first read
+WHOLE_NUMBER = re.compile(r"[0-9]{1,19}")
+MAX_EVENT_ID = 2**63 - 1
 
 
 def parse_after(query_string: bytes) -> int | None:
-    """``?after=<event id>``; None when absent; ValueError when not a whole number >= 0."""
+    """``?after=<event id>``; None when absent; ValueError unless ASCII digits of an event id.
+
+    As strict as the HTTP API's ``after``: ``int()`` would take " 1", "+1" and
+    other scripts' digits, and an id beyond 64 bits fails in the database.
+    """
     values = parse_qs(query_string.decode("latin-1")).get("after")
     if not values:
-        return None
-    after = int(values[-1])
-    if after < 0:
-        raise ValueError("after must be 0 or more")
-    return after
+        return None  # absent or empty, as over HTTP
+    raw = values[-1]
+    if not WHOLE_NUMBER.fullmatch(raw) or int(raw) > MAX_EVENT_ID:
+        raise ValueError("after must be an event id: a whole number, 0 or more")
+    return int(raw)
 
 
 def _visible_run_id(user: Any, run_id: str) -> str | None:

@@ -147,3 +147,36 @@ def test_graph_serialises_every_construct() -> None:
     parallel = workflow.graph()["nodes"][1]
     assert [b["id"] for b in parallel["branches"]] == ["double", inner.id]
     assert workflow.graph()["nodes"][3]["body"]["can_suspend"] is True
+
+
+@pytest.mark.parametrize(
+    ("build", "words"),
+    [
+        (lambda w: w.sleep(float("nan")), "a sleep takes seconds"),
+        (lambda w: w.sleep("soon"), "a sleep takes seconds"),
+        (lambda w: w.sleep(10**12), "a sleep takes seconds"),
+        (lambda w: w.sleep_until("tomorrow"), "sleep_until takes a datetime"),
+        (lambda w: w.then(add_one.with_id("r")).then(_odd(retries=None)), "retries must be"),
+        (lambda w: w.then(_odd(timeout=float("inf"))), "timeout must be seconds"),
+        (lambda w: w.then(_odd(timeout=10**9)), "timeout must be seconds"),
+        (lambda w: w.dowhile(add_one, lambda c: False, max_iterations="3"), "max_iterations"),
+        (lambda w: w.foreach(add_one, concurrency=None), "concurrency"),
+    ],
+)
+def test_odd_numbers_and_types_are_refused_at_commit(build, words: str) -> None:
+    """Found by the definition property tests: these raised TypeError, OverflowError or
+    stored NaN in the run's graph (PostgreSQL refuses it) instead of naming the problem."""
+    workflow = Workflow(unique("odd"), input=Number).then(add_one)
+    build(workflow)
+    with pytest.raises(DefinitionError, match=words):
+        workflow.commit()
+
+
+def test_a_version_that_does_not_fit_its_column_is_refused() -> None:
+    for version in ("v" * 65, "", "a\x00b"):
+        with pytest.raises(DefinitionError, match="version must be text"):
+            Workflow(unique("ver"), input=Number, version=version).then(add_one).commit()
+
+
+def _odd(**options: object):
+    return step(lambda ctx: ctx.input, id="odd", input=Number, output=Number, **options)

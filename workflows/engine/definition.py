@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -20,9 +21,12 @@ from pydantic import BaseModel
 
 from workflows.engine import schemas
 from workflows.engine.errors import DefinitionChanged, DefinitionError
+from workflows.engine.limits import problems as problems_in
+from workflows.engine.limits import text_problem
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-:|\[\]]{0,119}$")
 DEFAULT_STEP_TIMEOUT = 300.0
+VERSION_MAX = 64  # WorkflowRun.definition_version
 
 
 @dataclass(frozen=True)
@@ -412,7 +416,7 @@ class Workflow:
         node_id = id or self._auto_id("sleep")
         if callable(duration):
             return self._add(SleepNode(node_id, fn=duration))
-        return self._add(SleepNode(node_id, seconds=float(duration)))
+        return self._add(SleepNode(node_id, seconds=duration))  # checked by commit()
 
     def sleep_until(
         self, when: datetime | Callable[..., datetime], *, id: str | None = None
@@ -571,7 +575,25 @@ class Workflow:
                 )
             seen.add(node.id)
         problems.extend(self._flow_problems())
+        problems.extend(self._storable_problems())
         return problems
+
+    def _storable_problems(self) -> list[str]:
+        """The graph and version are stored with every run: they must fit every database."""
+        version = self.explicit_version
+        if version is not None and (
+            not isinstance(version, str)
+            or not 0 < len(version) <= VERSION_MAX
+            or text_problem(version)
+        ):
+            return [f"version must be text of 1 to {VERSION_MAX} characters (got {version!r})"]
+        try:
+            found = problems_in(self.graph())
+        except (TypeError, ValueError, AttributeError) as exc:
+            return [f"its description cannot be stored: {exc}"]
+        return [
+            f"its description cannot be stored: {item['field']} {item['message']}" for item in found
+        ]
 
     def _flow_problems(self) -> list[str]:
         problems: list[str] = []
@@ -639,21 +661,70 @@ def _node_problems(node: Node) -> list[str]:
     if isinstance(node, LoopNode):
         if not callable(node.condition):
             problems.append(f"{node.id!r}: the loop condition is not callable")
-        if node.max_iterations < 1:
-            problems.append(f"{node.id!r}: max_iterations must be at least 1")
-    if isinstance(node, ForeachNode) and node.concurrency < 1:
-        problems.append(f"{node.id!r}: concurrency must be at least 1")
+        problems.extend(_count_problem(node.id, "max_iterations", node.max_iterations))
+    if isinstance(node, ForeachNode):
+        problems.extend(_count_problem(node.id, "concurrency", node.concurrency))
     if isinstance(node, MapNode) and not callable(node.fn):
         problems.append(f"{node.id!r}: map() needs a function")
-    if isinstance(node, SleepNode) and node.seconds is not None and node.seconds < 0:
-        problems.append(f"{node.id!r}: a sleep cannot be negative")
+    if isinstance(node, SleepNode):
+        problems.extend(_sleep_problems(node))
     if isinstance(node, WorkflowNode) and not node.workflow.committed:
         problems.append(
             f"{node.id!r}: nested workflow {node.workflow.id!r} must be committed first"
         )
-    if isinstance(node, StepNode) and not callable(node.step.fn):
-        problems.append(f"{node.id!r}: the step has no function")
+    if isinstance(node, StepNode):
+        problems.extend(_step_problems(node))
     return problems
+
+
+MAX_STEP_TIMEOUT = 366 * 86400.0  # a lease must be a date the database can hold
+MAX_SLEEP_SECONDS = 100 * 365 * 86400.0
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
+
+
+def _count_problem(node_id: str, name: str, value: Any) -> list[str]:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return [f"{node_id!r}: {name} must be at least 1, as a whole number (got {value!r})"]
+    return []
+
+
+def _step_problems(node: StepNode) -> list[str]:
+    found, step = [], node.step
+    if not callable(step.fn):
+        found.append(f"{node.id!r}: the step has no function")
+    retries = step.retries
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        found.append(f"{node.id!r}: retries must be a whole number, 0 or more (got {retries!r})")
+    if not _is_number(step.timeout) or not 0 < step.timeout <= MAX_STEP_TIMEOUT:
+        found.append(
+            f"{node.id!r}: timeout must be seconds, more than 0 and at most "
+            f"{MAX_STEP_TIMEOUT:g} (got {step.timeout!r})"
+        )
+    backoff = step.backoff
+    numbers = (backoff.initial, backoff.factor, backoff.maximum)
+    if not isinstance(backoff, Backoff) or not all(_is_number(n) and n >= 0 for n in numbers):
+        found.append(f"{node.id!r}: backoff needs finite numbers of seconds, 0 or more")
+    return found
+
+
+def _sleep_problems(node: SleepNode) -> list[str]:
+    if node.fn is not None:
+        return [] if callable(node.fn) else [f"{node.id!r}: the sleep function is not callable"]
+    if node.until is not None:
+        if isinstance(node.until, datetime):
+            return []
+        return [f"{node.id!r}: sleep_until takes a datetime or a function returning one"]
+    if not _is_number(node.seconds) or not 0 <= node.seconds <= MAX_SLEEP_SECONDS:
+        return [
+            f"{node.id!r}: a sleep takes seconds from 0 to {MAX_SLEEP_SECONDS:g}, or a "
+            f"function returning them (got {node.seconds!r})"
+        ]
+    return []
 
 
 def _output_after(node: Node) -> Any:

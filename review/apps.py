@@ -24,3 +24,7 @@ class ReviewConfig(AppConfig):
         # The engine never imports review: it calls whoever subscribed, after commit.
         notify.subscribe(notifier)
         post_migrate.connect(_install_roles, sender=self, dispatch_uid="review-install-roles")
+        from review import assignments
+        from workflows.engine import ticker
+
+        ticker.register(assignments.tick)  # review due times fire on the engine's ticker

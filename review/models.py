@@ -34,6 +34,7 @@ class ReviewRights(models.Model):
             ("edit_draft", "Can edit drafts that wait for review"),
             ("cancel_run", "Can cancel runs"),
             ("retry_step", "Can retry failed steps"),
+            ("reassign", "Can reassign review items"),
         ]
 
     def __str__(self) -> str:
@@ -142,3 +143,43 @@ class ReviewClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.suspension_id} held by {self.user_id}"
+
+
+class ReviewTask(models.Model):
+    """An open question as work: who it is assigned to, when it is due, whether it is late.
+
+    Made for every question by the review timer (review/assignments.py) from
+    the workflow's declared ``Assignment``; the due time counts from when the
+    question was asked, so a timer that runs late still dates it right.
+    """
+
+    suspension = models.OneToOneField(
+        Suspension, on_delete=models.CASCADE, related_name="task", primary_key=True
+    )
+    run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="review_tasks")
+    assignee_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="review_tasks",
+    )
+    assignee_group = models.ForeignKey(
+        "auth.Group", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    due_at = models.DateTimeField(null=True, blank=True)
+    overdue_at = models.DateTimeField(null=True, blank=True)
+    escalated_to = models.ForeignKey(
+        "auth.Group", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["overdue_at", "due_at"], name="task_due"),
+            models.Index(fields=["assignee_user"], name="task_user"),
+            models.Index(fields=["assignee_group"], name="task_group"),
+        ]
+
+    def __str__(self) -> str:
+        return f"task for {self.suspension_id}"

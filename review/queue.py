@@ -22,7 +22,7 @@ from workflows import presentation
 from workflows.models import Suspension, SuspensionStatus
 
 PAGE_SIZE = 50
-SHOW = ("all", "mine")
+SHOW = ("all", "mine", "groups")
 
 
 def _draft_steps() -> Q:
@@ -50,7 +50,10 @@ def actionable(user: Any) -> QuerySet[Suspension]:
 def for_user(user: Any, *, show: str = "all") -> QuerySet[Suspension]:
     items = actionable(user)
     if show == "mine":
-        items = items.filter(claim__user=user, claim__renewed_at__gte=claims.lapses_before())
+        claimed = Q(claim__user=user, claim__renewed_at__gte=claims.lapses_before())
+        items = items.filter(claimed | Q(task__assignee_user=user))
+    elif show == "groups":
+        items = items.filter(task__assignee_group__in=user.groups.all())
     return items
 
 
@@ -62,6 +65,9 @@ class QueueItem:
     round: int
     waiting_since: datetime
     holder: str | None
+    assignee: str | None
+    due_at: datetime | None
+    overdue: bool
 
     @property
     def run(self) -> Any:
@@ -72,13 +78,19 @@ def page(user: Any, *, show: str = "all", number: int = 1) -> tuple[list[QueueIt
     """One page of the queue, and how many items there are in all."""
     items = for_user(user, show=show)
     total = items.count()
-    rows = items.select_related("run", "run__created_by", "execution", "claim__user").order_by(
-        "created_at", "pk"
-    )[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+    rows = items.select_related(
+        "run",
+        "run__created_by",
+        "execution",
+        "claim__user",
+        "task__assignee_user",
+        "task__assignee_group",
+    ).order_by("created_at", "pk")[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
     lapsed_before = claims.lapses_before()
     listed = []
     for row in rows:
         claim = getattr(row, "claim", None)
+        task = getattr(row, "task", None)
         active = claim is not None and claim.renewed_at >= lapsed_before
         listed.append(
             QueueItem(
@@ -88,6 +100,9 @@ def page(user: Any, *, show: str = "all", number: int = 1) -> tuple[list[QueueIt
                 round=row.execution.iteration,
                 waiting_since=row.created_at,
                 holder=claim.user.get_username() if active else None,
+                assignee=assignee_of(task),
+                due_at=task.due_at if task else None,
+                overdue=bool(task and task.overdue_at),
             )
         )
     return listed, total
@@ -122,3 +137,13 @@ def view_context(user: Any, show: str, number: int) -> dict[str, Any]:
         "pages": pages,
         "now": timezone.now(),
     }
+
+
+def assignee_of(task: Any) -> str | None:
+    if task is None:
+        return None
+    if task.assignee_user is not None:
+        return str(task.assignee_user.get_username())
+    if task.assignee_group is not None:
+        return f"{task.assignee_group.name} (group)"
+    return None

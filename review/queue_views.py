@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
 
-from review import claims, queue
+from review import assignments, claims, queue
 from review.permissions import runs_visible_to
 from review.responses import announce_error
 from review.review_items import review_item
@@ -69,6 +69,23 @@ def release(request: HttpRequest, run_id: uuid.UUID, suspension_id: uuid.UUID) -
     suspension = _question(request, run_id, suspension_id)
     try:
         claims.release(run_id=run_id, suspension_id=suspension.pk, actor=request.user)
+    except WorkflowError as exc:
+        return _respond(request, suspension, exc)
+    return _respond(request, suspension, None)
+
+
+@require_POST
+@login_required
+def reassign(request: HttpRequest, run_id: uuid.UUID, suspension_id: uuid.UUID) -> HttpResponse:
+    suspension = _question(request, run_id, suspension_id)
+    try:
+        assignments.reassign(
+            run_id=run_id,
+            suspension_id=suspension.pk,
+            actor=request.user,
+            user=request.POST.get("user", "").strip()[:150],
+            group=request.POST.get("group", "").strip()[:150],
+        )
     except WorkflowError as exc:
         return _respond(request, suspension, exc)
     return _respond(request, suspension, None)

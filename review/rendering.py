@@ -40,6 +40,8 @@ PANEL_EVENTS = frozenset(
         "review.claimed",
         "review.released",
         "review.taken_over",
+        "review.overdue",
+        "review.reassigned",
     }
 )
 DRAFT_EDITED = "review.draft_edited"

@@ -15,6 +15,8 @@ from django import forms
 from pydantic import BaseModel
 
 from review import claims, drafts, roles
+from review.models import ReviewTask
+from review.queue import assignee_of
 from review.schema_forms import action_choices, as_model, build_form_class
 from workflows import presentation
 from workflows.engine import registry
@@ -37,6 +39,10 @@ class ReviewItem:
     can_decide: bool
     can_edit: bool
     holder: str | None = None  # who has claimed it (an active claim)
+    assignee: str | None = None
+    due_at: Any = None
+    overdue: bool = False
+    can_reassign: bool = False
     mine: bool = False  # ... and that is the viewer
     notice: str = ""
 
@@ -98,6 +104,11 @@ def review_item(
     step_id = suspension.path_key.rsplit(".", 1)[-1]
     spec = presentation.get(run.workflow_id).form_for(step_id)
     held = claims.active_claim(suspension)
+    task = (
+        ReviewTask.objects.select_related("assignee_user", "assignee_group")
+        .filter(suspension=suspension)
+        .first()
+    )
     schema, wrapped = resume_schema(run, suspension)
     form = bound
     if form is None and schema is not None:
@@ -118,6 +129,10 @@ def review_item(
         can_edit=roles.can(user, roles.EDIT_DRAFT),
         holder=held.user.get_username() if held is not None else None,
         mine=held is not None and held.user_id == getattr(user, "pk", None),
+        assignee=assignee_of(task),
+        due_at=task.due_at if task else None,
+        overdue=bool(task and task.overdue_at),
+        can_reassign=roles.can(user, roles.REASSIGN),
         notice=notice,
     )
 

@@ -18,7 +18,8 @@ DECIDE = "decide"
 EDIT_DRAFT = "edit_draft"
 CANCEL_RUN = "cancel_run"
 RETRY_STEP = "retry_step"
-ALL = (VIEW_ALL_RUNS, START_RUN, DECIDE, EDIT_DRAFT, CANCEL_RUN, RETRY_STEP)
+REASSIGN = "reassign"
+ALL = (VIEW_ALL_RUNS, START_RUN, DECIDE, EDIT_DRAFT, CANCEL_RUN, RETRY_STEP, REASSIGN)
 
 ROLES: dict[str, tuple[str, ...]] = {
     "Viewers": (VIEW_ALL_RUNS,),

@@ -17,6 +17,8 @@ REVIEW_LABELS = {
     "review.claimed": "Claimed",
     "review.released": "Released",
     "review.taken_over": "Taken over",
+    "review.overdue": "Overdue",
+    "review.reassigned": "Reassigned",
 }
 DETAIL_CHARS = 160
 
@@ -90,6 +92,13 @@ def sentence(event: dict[str, Any]) -> str:
         "state.changed": lambda: "Run state updated: " + ", ".join(data.get("changed", [])),
         "review.decided": lambda: f"{_who(event)} {data.get('summary') or 'decided'}",
         "review.claimed": lambda: f"{_who(event)} is working on {step}",
+        "review.overdue": lambda: (
+            f"{step} is overdue"
+            + (f"; escalated to {data['escalated_to']}" if data.get("escalated_to") else "")
+        ),
+        "review.reassigned": lambda: (
+            f"{_who(event)} gave {step} to {data.get('user') or data.get('group')}"
+        ),
         "review.released": lambda: f"{_who(event)} released {step}",
         "review.taken_over": lambda: (
             f"{_who(event)} took {step} over from {data.get('previous', 'someone')}"

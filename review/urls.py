@@ -30,6 +30,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("insights/", insights_views.insights_page, name="insights"),
     path(QUESTION + "claim", queue_views.claim, name="claim"),
     path(QUESTION + "release", queue_views.release, name="release"),
+    path(QUESTION + "reassign", queue_views.reassign, name="reassign"),
     path("runs/<uuid:run_id>/", views.run_detail, name="run"),
     path("runs/<uuid:run_id>/download", downloads.result, name="download"),
     path(QUESTION + "decide", actions.decide, name="decide"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from workflows.models import WorkflowRun
@@ -74,6 +75,21 @@ class EditableDraft:
 
 
 @dataclass(frozen=True)
+class Assignment:
+    """Who reviews a step's question, by when, and who hears of it when it is late.
+
+    ``group`` names a role group; ``user`` picks a username from the run (it
+    wins when it returns one). ``due`` counts from when the question was asked;
+    past it the item is overdue and, with ``escalate_to``, goes to that group.
+    """
+
+    group: str = ""
+    user: Callable[[WorkflowRun], str | None] | None = None
+    due: timedelta | None = None
+    escalate_to: str = ""
+
+
+@dataclass(frozen=True)
 class Presentation:
     start_label: str = ""
     subject: Callable[[WorkflowRun], str] | None = None
@@ -82,6 +98,7 @@ class Presentation:
     forms: Mapping[str, StepForm] = field(default_factory=dict)
     drafts: Mapping[str, EditableDraft] = field(default_factory=dict)
     describe_decision: Callable[[str, Payload, ResumeData], str] | None = None
+    assign: Mapping[str, Assignment] = field(default_factory=dict)
 
     def form_for(self, step_id: str) -> StepForm:
         return self.forms.get(step_id) or StepForm()

@@ -48,7 +48,7 @@ def test_two_reviewers_see_each_others_claims_live(
     rita.goto(f"{daphne.url}/queue/")
     rita.wait_for_selector("body[data-ws=open]")
     expect(rita.locator("#queue-items tbody tr").nth(1)).to_contain_text("rosa")
-    rita.get_by_role("link", name="Claimed by me").click()
+    rita.get_by_role("link", name="Mine").click()
     expect(rita.locator("#queue-total")).to_contain_text("1 waiting")
     screenshot(rita, "queue-mine")
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from tests.workflows.flows import Number, add_one, approve, double
+from workflows import presentation
 from workflows.engine import Backoff, StepContext, Workflow, step
 
 
@@ -139,3 +141,17 @@ def flaky_twice(ctx: StepContext[Number]) -> Number:
 
 
 flaky = Workflow("cluster-flaky", input=Number, output=Number).then(flaky_twice).commit()
+
+
+# A review item due two seconds after it is asked, escalated to the Admins.
+due_review = Workflow("cluster-due", input=Number, output=Number).then(approve).commit()
+presentation.register(
+    "cluster-due",
+    presentation.Presentation(
+        assign={
+            "approve": presentation.Assignment(
+                group="Reviewers", due=timedelta(seconds=2), escalate_to="Admins"
+            )
+        }
+    ),
+)

@@ -17,7 +17,7 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import close_old_connections
 from django.utils import timezone
@@ -37,10 +37,28 @@ class TickReport:
     timers_fired: int = 0
     leases_expired: int = 0
     requeued: int = 0
+    application: int = 0  # what registered application timers did
 
     @property
     def total(self) -> int:
-        return self.timers_fired + self.leases_expired + self.requeued
+        return self.timers_fired + self.leases_expired + self.requeued + self.application
+
+
+ApplicationTimer = Callable[[datetime], int]
+_application_timers: list[ApplicationTimer] = []
+
+
+def register(timer: ApplicationTimer) -> None:
+    """Run ``timer(now)`` on every tick, wherever a ticker runs.
+
+    For applications' own durable timers (a review's due time): their state
+    lives in the database, so a timer due while no ticker ran fires on the
+    first tick after, and each must record its firing in the same
+    transaction as its effect, so several tickers fire it once. Returns how
+    many it fired.
+    """
+    if timer not in _application_timers:
+        _application_timers.append(timer)
 
 
 def tick() -> TickReport:
@@ -67,6 +85,11 @@ def tick() -> TickReport:
         )
         queue.enqueue_now(stale)
         report.requeued = len(stale)
+    for timer in _application_timers:
+        try:
+            report.application += timer(now)
+        except Exception:
+            logger.exception("ticker: application timer %s failed", timer)
     return report
 
 

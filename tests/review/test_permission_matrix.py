@@ -122,6 +122,10 @@ HTTP: dict[str, tuple[Request, Cell]] = {
     ),
     "claim": (post(lambda r, s: q(r, s, "claim")), cells(302, 404, 403, 200, 200, 200)),
     "release": (post(lambda r, s: q(r, s, "release")), cells(302, 404, 403, 200, 200, 200)),
+    "reassign": (
+        post(lambda r, s: q(r, s, "reassign"), {"group": "Reviewers"}),
+        cells(302, 404, 403, 403, 403, 200),
+    ),
     "api list": (get(lambda r, q_: "/api/runs/"), cells(403, 200, 200, 200, 200, 200)),
     "api start": (
         api(

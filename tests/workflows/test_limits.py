@@ -76,7 +76,7 @@ def test_start_input_that_no_database_stores_is_refused_naming_the_field(bad: st
     [
         ({"ok": 1, "bad\x00key": 2}, "value.bad\\x00key", "key"),
         ([1, [2, "\ud800"]], "value.1.1", "surrogate"),
-        (2**80, "value", "64 bits"),
+        (10**400, "value", "310 digits"),
     ],
 )
 def test_keys_nested_values_and_numbers_are_checked_too(value: object, field: str, words: str):
@@ -250,3 +250,22 @@ def test_resume_over_the_limit_through_the_api_is_413(settings, admin_user: User
     drain()
     run.refresh_from_db()
     assert run.status == RunStatus.SUSPENDED
+
+
+def test_a_key_pydantic_cannot_dump_is_refused_naming_it_not_raised() -> None:
+    """Found by the property tests: a lone surrogate in a key made Pydantic raise
+    UnicodeEncodeError while dumping the resume data."""
+    workflow = Workflow(unique("key"), input=Free, output=Free)
+    workflow.then(step(lambda ctx: ctx.input, id="keep", input=Free, output=Free)).commit()
+    with pytest.raises(InvalidInput) as caught:
+        api.start_run(workflow, {"value": {"\ud800": None}})
+    assert caught.value.errors[0]["field"] == "value.\\ud800"
+    run = run_workflow(chain("key-resume", noted), {"n": 1})
+    with pytest.raises(InvalidResumeData):
+        api.resume_run(run.pk, {"approved": True, "note": "", "x": {"\udfff": 1}})
+
+
+def test_a_float_that_postgresql_returns_as_a_long_integer_stays_storable() -> None:
+    """jsonb gives 1e308 back as its 309-digit integer; data holding it must still store."""
+    assert limits.problems(int(1e308)) == []
+    assert limits.problems(10**400)[0]["message"] == "is an integer of more than 310 digits"

@@ -23,7 +23,11 @@ from django.conf import settings
 from workflows.engine.errors import PayloadTooLarge, SchemaMismatch
 
 MAX_DEPTH = 64
-MAX_INT = 2**63 - 1
+MAX_INT = 2**63 - 1  # ids and counts (arguments.py)
+# Data: as large as a float can be. PostgreSQL's jsonb gives a float such as 1e308
+# back as the 309-digit integer, so that must stay storable; Python refuses to
+# write integers of more than 4300 digits as JSON at all.
+MAX_DATA_INT = 10**310
 
 # setting name -> (default in bytes, what it bounds); read on every call, so tests may override
 LIMITS: dict[str, tuple[int, str]] = {
@@ -74,7 +78,7 @@ def _scalar_problem(value: Any) -> str | None:
     if isinstance(value, str):
         return text_problem(value)
     if isinstance(value, int):
-        return None if abs(value) <= MAX_INT else "is an integer larger than 64 bits"
+        return None if abs(value) < MAX_DATA_INT else "is an integer of more than 310 digits"
     if isinstance(value, float):
         return None if math.isfinite(value) else "is not a finite number (NaN or infinity)"
     return f"is a {type(value).__name__}, which is not JSON"
@@ -93,11 +97,13 @@ def _children(value: Any, path: Path) -> Iterator[tuple[Any, Path, str | None]]:
             yield item, (*path, index), None
 
 
-def problems(value: Any, *, first_only: bool = True) -> list[dict[str, str]]:
+def problems(value: Any, *, first_only: bool = True, strict: bool = True) -> list[dict[str, str]]:
     """Every place (or the first) where ``value`` holds what no database stores.
 
     Walks with an explicit stack, in document order, so deep nesting is
-    reported rather than raising a RecursionError.
+    reported rather than raising a RecursionError. ``strict=False`` is for data
+    before validation: objects that are not JSON (models, dates) are left to the
+    schema, and only text, keys, numbers and depth are looked at.
     """
     found: list[dict[str, str]] = []
     stack: list[tuple[Any, Path, str | None]] = [(value, (), None)]
@@ -106,7 +112,8 @@ def problems(value: Any, *, first_only: bool = True) -> list[dict[str, str]]:
         if problem is None and len(path) > MAX_DEPTH:
             path, problem = path[:MAX_DEPTH], f"nests more than {MAX_DEPTH} levels deep"
         if problem is None and not isinstance(item, dict | list | tuple):
-            problem = _scalar_problem(item)
+            known = item is None or isinstance(item, str | int | float)
+            problem = _scalar_problem(item) if strict or known else None
         if problem is not None:
             found.append({"field": field_name(path), "message": problem})
         elif isinstance(item, dict | list | tuple):
@@ -115,22 +122,15 @@ def problems(value: Any, *, first_only: bool = True) -> list[dict[str, str]]:
 
 
 def check_depth(value: Any, *, what: str, error: type[SchemaMismatch]) -> None:
-    """Refuse nesting deeper than :data:`MAX_DEPTH` before Pydantic sees it.
+    """Refuse what Pydantic cannot even read, before it sees it: naming the field.
 
-    Pydantic and ``json`` recurse, so a deep enough value would raise a raw
-    ``RecursionError`` or ``ValueError`` instead of a refusal naming the field.
+    Pydantic and ``json`` recurse, so deep nesting would raise a raw
+    ``RecursionError`` or ``ValueError``, and a dict key with a lone surrogate a
+    raw ``UnicodeEncodeError`` when the data is dumped.
     """
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise error(
-                what, [{"field": "(root)", "message": f"nests more than {MAX_DEPTH} levels deep"}]
-            )
-        if isinstance(item, dict):
-            stack.extend((child, depth + 1) for child in item.values())
-        elif isinstance(item, list | tuple):
-            stack.extend((child, depth + 1) for child in item)
+    found = problems(value, strict=False)
+    if found:
+        raise error(what, found)
 
 
 def json_bytes(value: Any) -> int:

@@ -153,6 +153,9 @@ HANDOFF_WORKFLOW_MODULES = env_list(
 HANDOFF_INLINE_BUDGET_SECONDS = float(os.environ.get("HANDOFF_INLINE_BUDGET_SECONDS", "5"))
 # Seconds past a step's timeout before its claim is presumed lost (worker died).
 HANDOFF_LEASE_GRACE_SECONDS = float(os.environ.get("HANDOFF_LEASE_GRACE_SECONDS", "15"))
+# A short lease the worker renews while a step runs (0: the lease is the step's whole
+# timeout + grace). 20 in production: a dead worker's step reruns within ~20 s.
+HANDOFF_LEASE_SECONDS = float(os.environ.get("HANDOFF_LEASE_SECONDS", "0"))
 # A run whose workflow the claiming worker does not define (a rolling deploy) waits and is
 # retried; after this many seconds it fails with a message (docs/engine.md).
 HANDOFF_MISSING_WORKFLOW_SECONDS = float(os.environ.get("HANDOFF_MISSING_WORKFLOW_SECONDS", "600"))

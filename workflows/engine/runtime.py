@@ -109,6 +109,7 @@ class Claim:
     run: WorkflowRun
     token: uuid.UUID
     parent: StepExecution | None = None
+    deadline: datetime | None = None  # the attempt's limit: its heartbeat never goes past it
 
 
 class StaleClaim(Exception):
@@ -135,11 +136,47 @@ def lock_run(run_id: Any) -> WorkflowRun:
     return rows.lock_run(run_id)
 
 
-def lease_seconds(node: Node | None) -> float:
-    """How long a claim holds before the ticker assumes its worker is gone."""
+def attempt_seconds(node: Node | None) -> float:
+    """The most one attempt may take: a step's timeout plus the grace, after which it is lost."""
     if isinstance(node, StepNode):
         return node.step.timeout + float(getattr(settings, "HANDOFF_LEASE_GRACE_SECONDS", 15.0))
     return SYSTEM_LEASE_SECONDS
+
+
+def heartbeat_lease() -> float:
+    """``HANDOFF_LEASE_SECONDS``: a short lease that the worker renews; 0 for none."""
+    return float(getattr(settings, "HANDOFF_LEASE_SECONDS", 0) or 0)
+
+
+def lease_seconds(node: Node | None) -> float:
+    """How long a claim holds before the ticker assumes its worker is gone.
+
+    By default that is the whole attempt (timeout + grace), so a dead worker's
+    step is rerun only that long after the crash (5 min for the default 300 s
+    timeout). With ``HANDOFF_LEASE_SECONDS`` the claim holds that long and the
+    worker renews it while the step runs (``renew_lease``), up to the attempt's
+    limit: a dead worker is noticed within the short lease, a slow step is not
+    mistaken for one.
+    """
+    limit = attempt_seconds(node)
+    short = heartbeat_lease()
+    return min(limit, short) if short > 0 else limit
+
+
+def renew_lease(claimed: Claim) -> bool:
+    """Extend a claim by the short lease, never past its attempt's limit; False once it is lost.
+
+    Touches only the row, with the claim token as its guard, so it needs no run
+    lock: the ticker re-reads the lease under the run lock before expiring it.
+    """
+    now = timezone.now()
+    until = now + timedelta(seconds=heartbeat_lease())
+    if claimed.deadline is not None:
+        until = min(until, claimed.deadline)
+    renewed = StepExecution.objects.filter(
+        pk=claimed.execution.pk, status=ExecutionStatus.RUNNING, claim_token=claimed.token
+    ).update(lease_expires_at=until)
+    return renewed == 1
 
 
 # --- the transition -----------------------------------------------------------------------
@@ -776,7 +813,13 @@ class Transition:
         self.event(EventType.STEP_STARTED, execution=row, data=_started_data(row))
         parent = self._rows.get(row.parent_id) if row.parent_id else None
         reusable = parent if parent is not None and parent.kind == "workflow" else None
-        self.claimed = Claim(execution=row, run=self.run, token=row.claim_token, parent=reusable)
+        self.claimed = Claim(
+            execution=row,
+            run=self.run,
+            token=row.claim_token,
+            parent=reusable,
+            deadline=self.now + timedelta(seconds=attempt_seconds(node)),
+        )
 
     def derive_status(self) -> str:
         if self.run.is_terminal:
@@ -909,7 +952,8 @@ def claim(execution_id: int) -> Claim | None:
         row.refresh_from_db()
         transition.event(EventType.STEP_STARTED, execution=row, data=_started_data(row))
         transition.close()
-        return Claim(execution=row, run=run, token=token)
+        deadline = now + timedelta(seconds=attempt_seconds(node))
+        return Claim(execution=row, run=run, token=token, deadline=deadline)
 
 
 def commit(claimed: Claim, outcome: Outcome, *, continue_inline: bool) -> Claim | None:
@@ -1026,11 +1070,7 @@ def expire_lease(execution_id: int) -> bool:
         losses = row.bookkeeping.get("lease_losses", 0) + 1
         row.bookkeeping = {**row.bookkeeping, "lease_losses": losses}
         timeout = node.step.timeout if isinstance(node, StepNode) else SYSTEM_LEASE_SECONDS
-        error = {
-            "type": "LeaseExpired",
-            "message": f"attempt {row.attempts} of {row.path_key!r} did not finish within "
-            f"{timeout:g}s: its worker stopped or the step ran past its timeout",
-        }
+        error = {"type": "LeaseExpired", "message": _lease_lost(row, timeout)}
         if losses > retries + EXTRA_RERUNS_AFTER_LEASE_LOSS:
             transition.fail(row, error)
         else:
@@ -1043,6 +1083,19 @@ def expire_lease(execution_id: int) -> bool:
             transition.make_ready(row)
         transition.close()
         return True
+
+
+def _lease_lost(row: StepExecution, timeout: float) -> str:
+    short = heartbeat_lease()
+    if short > 0:
+        return (
+            f"attempt {row.attempts} of {row.path_key!r} stopped renewing its {short:g}s lease "
+            f"(its worker stopped) or ran past its {timeout:g}s timeout"
+        )
+    return (
+        f"attempt {row.attempts} of {row.path_key!r} did not finish within "
+        f"{timeout:g}s: its worker stopped or the step ran past its timeout"
+    )
 
 
 # --- a run whose workflow this process does not define (a rolling deploy) --------------------

@@ -8,13 +8,17 @@ queue so other workers pick up the branches.
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from workflows.engine import limits, registry, schemas
@@ -42,7 +46,9 @@ from workflows.engine.runtime import (
     claim,
     commit,
     error_from,
+    heartbeat_lease,
     lock_run,
+    renew_lease,
 )
 from workflows.models import (
     EventType,
@@ -53,6 +59,7 @@ from workflows.models import (
     WorkflowRun,
 )
 
+logger = logging.getLogger(__name__)
 LABEL_MAX = Suspension._meta.get_field("label").max_length or 120
 EMIT_TYPE_MAX = 100
 
@@ -64,10 +71,43 @@ def run_execution(execution_id: int) -> int:
     claimed = claim(execution_id)
     count = 0
     while claimed is not None:
-        outcome = evaluate(claimed)
+        with heartbeat(claimed):
+            outcome = evaluate(claimed)
         count += 1
         claimed = commit(claimed, outcome, continue_inline=time.monotonic() < deadline)
     return count
+
+
+@contextmanager
+def heartbeat(claimed: Claim) -> Iterator[None]:
+    """While user code runs, renew the claim every quarter of ``HANDOFF_LEASE_SECONDS``.
+
+    A thread, so a step that blocks (a slow model call) still renews; it stops
+    with the step, or once the claim is lost. Off when no short lease is set.
+    """
+    lease = heartbeat_lease()
+    if lease <= 0:
+        yield
+        return
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(lease / 4):
+                if not renew_lease(claimed):
+                    return
+        except Exception:
+            logger.warning("could not renew the lease of %s", claimed.execution.pk, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name="handoff-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def evaluate(claimed: Claim) -> Outcome:

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from review.models import ApiToken, DraftRevision, ReviewClaim
+from review.models import ApiToken, DraftRevision, ReviewClaim, ReviewTask
 from workflows.admin import WorkflowRunAdmin
 from workflows.models import WorkflowRun
 
@@ -157,3 +157,36 @@ class RunWithPageAdmin(WorkflowRunAdmin):
 
 admin.site.unregister(WorkflowRun)
 admin.site.register(WorkflowRun, RunWithPageAdmin)
+
+
+@admin.register(ReviewTask)
+class ReviewTaskAdmin(admin.ModelAdmin):
+    """Review items: who each open question is assigned to, when it is due, whether it is late.
+
+    Reassigning is done on the run page (it is recorded in the run's log).
+    """
+
+    list_display = ("suspension", "run", "assignee_user", "assignee_group", "due_at", "overdue_at")
+    list_filter = ("assignee_group", ("overdue_at", admin.EmptyFieldListFilter))
+    list_select_related = ("suspension", "run", "assignee_user", "assignee_group")
+    search_fields = ("assignee_user__username", "suspension__path_key", "run__workflow_id")
+    readonly_fields = (
+        "suspension",
+        "run",
+        "assignee_user",
+        "assignee_group",
+        "due_at",
+        "overdue_at",
+        "escalated_to",
+        "created_at",
+    )
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -8,7 +8,7 @@ from django.test import Client
 
 from tests.workflows.flows import add_one, approve, chain, explode
 from workflows.engine.testing import drain, run_workflow
-from workflows.models import EventType, RunStatus
+from workflows.models import EventType, RunStatus, WorkflowRun
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +121,27 @@ def test_the_run_list_links_each_run_to_its_page(admin_client: Client) -> None:
     html = admin_client.get("/admin/workflows/workflowrun/").content.decode()
     assert f'<a href="/runs/{run.pk}/">open</a>' in html
     assert admin_client.get("/admin/review/reviewclaim/").status_code == 200
+    assert admin_client.get("/admin/review/reviewtask/?q=approve").status_code == 200
+    assert admin_client.get("/admin/workflows/suspension/?q=approve").status_code == 200
+
+
+def test_a_large_unfiltered_list_counts_without_count_on_postgresql(monkeypatch) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from workflows import admin_support
+
+    run_workflow(chain("adm-count", add_one), {"n": 1})
+    runs = WorkflowRun.objects.order_by("pk")
+    monkeypatch.setattr(admin_support, "ESTIMATE_ABOVE", 0)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE workflows_workflowrun")
+    with CaptureQueriesContext(connection) as queries:
+        count = admin_support.EstimatedCountPaginator(runs, 10).count
+    counted = any("COUNT(" in query["sql"].upper() for query in queries.captured_queries)
+    if connection.vendor == "postgresql":
+        assert not counted and count >= 1  # the planner's estimate, from pg_class
+    else:
+        assert counted and count == 1  # SQLite counts exactly
+    assert admin_support.EstimatedCountPaginator(runs.filter(status="x"), 10).count == 0

@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 CACHE_LIMIT = 2000  # events a RunFeed keeps in memory
 CACHE_BYTES = 32 * 1024 * 1024  # and at most this much of them, as JSON
-GROUP_REFRESH_SECONDS = 60.0  # re-join the group: renews its expiry, survives a Redis restart
+GROUP_REFRESH_SECONDS = 5.0  # re-join the group: renews its expiry, survives a Redis restart
 GAP_SECONDS = 10.0  # how long an unseen id may still commit before it is given up on
 MAX_GAPS = 10_000
 SHARED_LIMIT = 64  # renders shared between consumers of one run

@@ -1,5 +1,5 @@
-"""``manage.py bench engine|stream|pages|research [--json FILE] [--quick]``: benchmarks that print
-their figures.
+"""``manage.py bench engine|stream|pages|research|faults [--json FILE] [--quick]``: benchmarks
+that print their figures.
 
 The command re-runs itself in a subprocess pointed at a scratch database of
 the configured kind (SQLite file or PostgreSQL database) and the configured
@@ -26,6 +26,7 @@ BENCHMARKS = {
     "stream": ("review.bench_stream", "review.bench_workloads"),
     "research": ("workflows.content_brief.bench", None),
     "pages": ("review.bench_pages", "workflows.content_brief.workflow"),
+    "faults": ("review.bench_faults", "workflows.bench.fault_workloads"),
 }
 
 

@@ -31,11 +31,23 @@ def demo_base_url() -> str:
     )
 
 
+def uses_demo_corpus() -> bool:
+    """Whether a research provider still reads the app's own demo corpus."""
+    return not (
+        getattr(settings, "CONTENT_BRIEF_SEARCH_URL", "")
+        and getattr(settings, "CONTENT_BRIEF_COMMUNITY_URL", "")
+    )
+
+
 def fetch_policy() -> FetchPolicy:
-    """Internal addresses are refused unless listed; the demo's own host always is."""
-    demo = urlsplit(demo_base_url())
+    """Internal addresses are refused unless listed; the demo's own host only while in use.
+
+    Once real search and discussion services are configured, the demo host is
+    an internal address like any other, so it leaves the allow-list.
+    """
     listed = set(getattr(settings, "CONTENT_BRIEF_FETCH_ALLOW_HOSTS", []))
-    listed.add(demo.netloc)
+    if uses_demo_corpus():
+        listed.add(urlsplit(demo_base_url()).netloc)
     return FetchPolicy(
         allow_hosts=frozenset(listed),
         timeout=float(getattr(settings, "CONTENT_BRIEF_FETCH_TIMEOUT", 10)),

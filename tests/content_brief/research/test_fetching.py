@@ -340,3 +340,27 @@ def test_https_refuses_a_certificate_for_another_name(
             verify=_trusting(tls_material[0]),
         )
     assert caught.value.retryable is False
+
+
+def test_a_server_trickling_bytes_cannot_stretch_the_time_budget(
+    local_server: LocalServer, allow: set[str]
+) -> None:
+    import time
+
+    def trickle(handler: BaseHTTPRequestHandler, _request: Recorded) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.end_headers()
+        try:
+            for _ in range(5):  # one chunk each 0.9 s: every read waits almost the budget
+                handler.wfile.write(b"<p>slow</p>" * 10)
+                handler.wfile.flush()
+                time.sleep(0.9)
+        except OSError:
+            pass  # the client gave up, as it should
+
+    local_server.add_handler("/trickle", trickle)
+    started = time.monotonic()
+    with pytest.raises(Unreachable, match="did not answer within 1 seconds"):
+        fetch_page(local_server.url("/trickle"), allow_hosts=allow, timeout=1.0)
+    assert time.monotonic() - started < 1.6  # was 1.8 s: the budget plus one read's wait

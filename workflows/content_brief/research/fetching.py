@@ -17,10 +17,12 @@ trying again could help.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import ipaddress
 import re
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -376,6 +378,18 @@ def _broken(url: str) -> Unreachable:
     )
 
 
+def _abort(response: httpx.Response, fired: threading.Event) -> None:
+    """Interrupt a read blocked on the socket (closing the response alone would wait for it)."""
+    fired.set()
+    stream = response.extensions.get("network_stream")
+    raw = stream.get_extra_info("socket") if stream is not None else None
+    if raw is None:
+        response.close()
+        return
+    with contextlib.suppress(OSError):
+        raw.shutdown(socket.SHUT_RDWR)
+
+
 def _read_page(
     original: str,
     target: _Target,
@@ -399,6 +413,13 @@ def _read_page(
     if declared.isdigit() and int(declared) > max_bytes:
         raise _too_large(target.url, max_bytes)
     body = bytearray()
+    # Each read may wait up to the time left, so a server trickling bytes could
+    # stretch the whole fetch far past its budget; closing the response at the
+    # deadline ends the read at once.
+    fired = threading.Event()
+    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _abort, [response, fired])
+    watchdog.daemon = True
+    watchdog.start()
     try:
         # Decoded bytes are what we count, so a small gzip bomb cannot get past the cap.
         for chunk in response.iter_bytes():
@@ -409,8 +430,14 @@ def _read_page(
                 raise _timed_out(target.url, timeout)
     except httpx.TimeoutException as exc:
         raise _timed_out(target.url, timeout) from exc
-    except httpx.TransportError as exc:
+    except (httpx.TransportError, httpx.StreamError, OSError, RuntimeError) as exc:
+        if time.monotonic() >= deadline:
+            raise _timed_out(target.url, timeout) from exc
         raise _broken(target.url) from exc
+    finally:
+        watchdog.cancel()
+    if fired.is_set():  # the read was cut short at the deadline: the page is incomplete
+        raise _timed_out(target.url, timeout)
     html = bytes(body).decode(_encoding(response, bytes(body[:2048])), errors="replace")
     return FetchedPage(
         url=original,

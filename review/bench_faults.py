@@ -224,6 +224,10 @@ def _sigkill(report: Report, audit: Audit, folder: Path, *, runs: int) -> None:
     report.add(Figure("sigkill_runs_total", runs, "runs"))
     report.add(Figure("sigkill_duplicate_commits", duplicates, "steps"))
     report.add(Figure("sigkill_event_gaps", gaps, "runs"))
+    extra = StepExecution.objects.filter(
+        run__in=[run.pk for run in finished], path_key="victim", attempts__gt=2
+    ).count()
+    report.add(Figure("sigkill_false_expiries", extra, "steps", note="expired again while alive"))
     report.add(Figure("recovery_s_p50", median(recoveries), "s", 30, "target"))
     report.add(Figure("recovery_s_max", max(recoveries, default=float("nan")), "s", 30, "target"))
     report.samples["recovery_s"] = recoveries

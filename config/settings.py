@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django_q",
     "workflows",
     "review",
+    "bench",
 ]
 
 MIDDLEWARE = [

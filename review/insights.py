@@ -20,8 +20,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from workflows import presentation
-from workflows.bench.report import median, percentile
 from workflows.models import RunEvent
+from workflows.percentiles import median, percentile
 
 PERIODS = {"7": 7, "30": 30, "90": 90, "all": None}
 DEPTH_POINTS = 24

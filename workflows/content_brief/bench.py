@@ -31,13 +31,14 @@ import trafilatura
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.core.wsgi import get_wsgi_application
 
-from workflows.bench.report import Figure, Report, median, percentile
+from bench.report import Figure, Report
 from workflows.content_brief.demo.pages import PageCase, page_cases
 from workflows.content_brief.records import KeywordAnalysis
 from workflows.content_brief.research.fetching import fetch_page
 from workflows.content_brief.research.keywords import as_sentences, extract_keywords
 from workflows.content_brief.research.outline import extract_outline
 from workflows.content_brief.text import normalise_words, phrase_in, stopwords, yake_language
+from workflows.percentiles import median, percentile
 
 __all__ = ["run", "write"]
 

@@ -10,24 +10,10 @@ from __future__ import annotations
 import json
 import math
 import platform
-import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values) if values else math.nan
-
-
-def percentile(values: list[float], pct: float) -> float:
-    """Nearest-rank percentile; with few samples it is the largest, never an interpolation."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    rank = max(1, math.ceil(pct / 100 * len(ordered)))
-    return ordered[rank - 1]
 
 
 @dataclass

@@ -23,10 +23,11 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 
+from bench.report import Figure, Report
 from review.testing import DaphneServer
-from workflows.bench.report import Figure, Report, median, percentile
 from workflows.engine import api
 from workflows.engine.testing import ClusterProcess
+from workflows.percentiles import median, percentile
 
 WORKERS = 2
 WORKFLOW = "bench-stream-gated"
@@ -34,7 +35,7 @@ WORKFLOW = "bench-stream-gated"
 
 def run(*, quick: bool) -> Report:
     call_command("migrate", verbosity=0)
-    from review import bench_workloads  # noqa: F401 - registers the workflow here too
+    from bench import stream_workloads  # noqa: F401 - registers the workflow here too
 
     redis = bool(settings.REDIS_URL)
     database = (

@@ -23,8 +23,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from bench.report import Figure, Report
 from review.roles import grant_role
-from workflows.bench.report import Figure, Report, median, percentile
 from workflows.models import (
     ExecutionStatus,
     RunStatus,
@@ -33,6 +33,7 @@ from workflows.models import (
     SuspensionStatus,
     WorkflowRun,
 )
+from workflows.percentiles import median, percentile
 
 RUNS = 10_000
 WAITING_SHARE = 0.1

@@ -49,12 +49,13 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 
+from bench.report import Figure, Report
 from review.testing import DaphneServer, free_port
-from workflows.bench.report import Figure, Report, median
 from workflows.engine import api
 from workflows.engine.snapshots import snapshot
 from workflows.engine.testing import ClusterProcess
 from workflows.models import RunEvent, RunStatus, StepExecution, WorkflowRun
+from workflows.percentiles import median
 
 WORKERS = 4
 PRODUCTION_LEASE = 20
@@ -105,7 +106,7 @@ def _essence(document: dict[str, Any]) -> Any:
 
 def run(*, quick: bool) -> Report:
     call_command("migrate", verbosity=0)
-    from workflows.bench import fault_workloads  # noqa: F401 - registers the workflows
+    from bench import fault_workloads  # noqa: F401 - registers the workflows
 
     database = (
         "sqlite" if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") else "postgresql"

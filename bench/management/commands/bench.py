@@ -19,14 +19,14 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from workflows.bench.scratch import ScratchDatabase
+from bench.scratch import ScratchDatabase
 
 BENCHMARKS = {
-    "engine": ("workflows.bench.engine", "workflows.bench.workloads"),
-    "stream": ("review.bench_stream", "review.bench_workloads"),
+    "engine": ("bench.engine", "bench.engine_workloads"),
+    "stream": ("bench.stream", "bench.stream_workloads"),
     "research": ("workflows.content_brief.bench", None),
-    "pages": ("review.bench_pages", "workflows.content_brief.workflow"),
-    "faults": ("review.bench_faults", "workflows.bench.fault_workloads"),
+    "pages": ("bench.pages", "workflows.content_brief.workflow"),
+    "faults": ("bench.faults", "bench.fault_workloads"),
 }
 
 

@@ -19,10 +19,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 
-from workflows.bench.report import Figure, Report, median, percentile
+from bench.report import Figure, Report
 from workflows.engine import api
 from workflows.engine.testing import ClusterProcess
 from workflows.models import EventType, RunEvent, RunStatus, StepExecution, WorkflowRun
+from workflows.percentiles import median, percentile
 
 WORKERS = 2
 NAP_SECONDS = 0.2
@@ -30,7 +31,7 @@ NAP_SECONDS = 0.2
 
 def run(*, quick: bool) -> Report:
     call_command("migrate", verbosity=0)
-    from workflows.bench import workloads  # noqa: F401 - registers the benchmark workflows
+    from bench import engine_workloads  # noqa: F401 - registers the benchmark workflows
 
     broker = "redis" if settings.REDIS_URL else "orm"
     database = (

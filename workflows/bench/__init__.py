@@ -1,1 +1,0 @@
-"""Benchmarks that print their figures: ``manage.py bench engine`` (and ``bench stream``)."""

@@ -1,7 +1,8 @@
 """The engine's tables: runs, step executions, suspensions and the append-only event log.
 
 The database is the source of truth. Every row here is written only by the
-transition functions in ``workflows.engine.runtime`` and ``workflows.engine.api``.
+transition code in ``workflows.engine.transition``, ``workflows.engine.entry``
+and ``workflows.engine.api``.
 """
 
 from __future__ import annotations

@@ -188,9 +188,9 @@ def test_resume_after_a_deploy_that_removed_the_step_names_it() -> None:
 
 def test_a_worker_that_vanished_mid_step_loses_nothing() -> None:
     run = api.start_run(chain("lease", add_one, double), {"n": 1})
-    from workflows.engine import queue, runtime
+    from workflows.engine import entry, outcomes, queue
 
-    claimed = runtime.claim(queue.manual_queue.popleft())
+    claimed = entry.claim(queue.manual_queue.popleft())
     assert claimed is not None
     StepExecution.objects.filter(pk=claimed.execution.pk).update(
         lease_expires_at=timezone.now() - timedelta(seconds=1)
@@ -199,7 +199,7 @@ def test_a_worker_that_vanished_mid_step_loses_nothing() -> None:
     drain()
     run.refresh_from_db()
     assert run.status == RunStatus.SUCCESS and run.result == {"n": 4}
-    late = runtime.commit(claimed, runtime.Completed({"n": 1000}), continue_inline=False)
+    late = entry.commit(claimed, outcomes.Completed({"n": 1000}), continue_inline=False)
     assert late is None
     run.refresh_from_db()
     assert run.result == {"n": 4}
@@ -208,10 +208,10 @@ def test_a_worker_that_vanished_mid_step_loses_nothing() -> None:
 
 def test_a_step_losing_its_lease_too_often_fails_with_the_reason() -> None:
     run = api.start_run(chain("lost", add_one), {"n": 1})
-    from workflows.engine import queue, runtime
+    from workflows.engine import entry, queue
 
     for _ in range(3):
-        claimed = runtime.claim(queue.manual_queue.popleft())
+        claimed = entry.claim(queue.manual_queue.popleft())
         StepExecution.objects.filter(pk=claimed.execution.pk).update(
             lease_expires_at=timezone.now() - timedelta(seconds=1)
         )

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from tests.workflows.flows import Number, chain
 from workflows.engine import StepContext, api, queue, step, ticker, worker
-from workflows.engine.runtime import claim
+from workflows.engine.entry import claim
 from workflows.models import EventType, ExecutionStatus, RunStatus, StepExecution
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -150,11 +150,11 @@ def test_an_emit_writes_its_event_without_reading_the_steps_again() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from workflows.engine import queue, runtime
+    from workflows.engine import entry, queue
     from workflows.engine.worker import record_output
 
     run = api.start_run(chain("emit-cost", add_one), {"n": 1})
-    row = runtime.claim(queue.manual_queue.popleft()).execution  # the step is running
+    row = entry.claim(queue.manual_queue.popleft()).execution  # the step is running
     with CaptureQueriesContext(connection) as queries:
         record_output(run.pk, row, "progress", {"done": 1})
     touched = [q["sql"] for q in queries.captured_queries if "stepexecution" in q["sql"]]

@@ -35,8 +35,8 @@ from workflows.engine.errors import (
     WorkflowError,
 )
 from workflows.engine.forking import fork
-from workflows.engine.runtime import Transition, lock_run
 from workflows.engine.snapshots import export_snapshot, snapshot  # noqa: F401 - part of the run API
+from workflows.engine.transition import Transition, lock_run
 from workflows.models import (
     EventType,
     ExecutionStatus,

@@ -30,7 +30,7 @@ from workflows.engine.errors import (
     SchemaMismatch,
     WorkflowError,
 )
-from workflows.engine.runtime import Transition
+from workflows.engine.transition import Transition
 from workflows.models import EventType, ExecutionStatus, RunStatus, StepExecution, WorkflowRun
 
 

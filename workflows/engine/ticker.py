@@ -23,7 +23,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from workflows.engine import queue
-from workflows.engine.runtime import expire_lease, fire_timer
+from workflows.engine.entry import expire_lease, fire_timer
 from workflows.models import LEAF_KINDS, ExecutionStatus, StepExecution
 
 logger = logging.getLogger(__name__)

@@ -33,8 +33,10 @@ from workflows.engine.definition import (
     StepNode,
     Workflow,
 )
+from workflows.engine.entry import claim, commit
 from workflows.engine.errors import InvalidData, SchemaMismatch, WorkflowError
-from workflows.engine.runtime import (
+from workflows.engine.leases import heartbeat_lease, renew_lease
+from workflows.engine.outcomes import (
     Bailed,
     CanceledOutcome,
     Claim,
@@ -42,14 +44,9 @@ from workflows.engine.runtime import (
     Failed,
     Outcome,
     Suspended,
-    Transition,
-    claim,
-    commit,
     error_from,
-    heartbeat_lease,
-    lock_run,
-    renew_lease,
 )
+from workflows.engine.transition import Transition, lock_run
 from workflows.models import (
     EventType,
     ExecutionStatus,

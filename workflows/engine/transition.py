@@ -1,6 +1,6 @@
-"""State transitions of a run: what happens when a node starts, finishes, fails or waits.
+"""The transition: one locked change to a run, accumulated and then written in ``close``.
 
-Every public function here runs in one transaction that holds the run row's
+Every change to a run happens inside one transaction that holds the run row's
 lock, so parallel branches finishing together cannot both advance a join, and
 the events of one run are committed in id order. No user code runs here: step
 functions, conditions and map functions run in the worker before the commit.
@@ -15,19 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import traceback
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
-from workflows.engine import limits, queue, registry, rows, schemas
+from workflows.engine import queue, registry, rows, schemas
 from workflows.engine.definition import (
     BranchNode,
     ForeachNode,
@@ -40,6 +35,8 @@ from workflows.engine.definition import (
     WorkflowNode,
 )
 from workflows.engine.errors import SchemaMismatch, WorkflowError
+from workflows.engine.leases import attempt_seconds, lease_seconds
+from workflows.engine.outcomes import Claim, StaleClaim, error_from, public_error
 from workflows.models import (
     LEAF_KINDS,
     EventType,
@@ -52,78 +49,8 @@ from workflows.models import (
     WorkflowRun,
 )
 
-logger = logging.getLogger(__name__)
-
-SYSTEM_LEASE_SECONDS = 60.0
-EXTRA_RERUNS_AFTER_LEASE_LOSS = 2
 ACTIVE = (ExecutionStatus.PENDING, ExecutionStatus.RUNNING, ExecutionStatus.WAITING)
 OPEN = (*ACTIVE, ExecutionStatus.SUSPENDED)
-
-
-# --- outcomes a worker reports ------------------------------------------------------------
-
-
-@dataclass
-class Completed:
-    value: Any
-    state_patch: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Suspended:
-    payload: Any
-    label: str = ""
-    state_patch: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Bailed:
-    result: Any
-    state_patch: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Failed:
-    error: dict[str, Any]
-    retryable: bool = True
-
-
-@dataclass
-class CanceledOutcome:
-    pass
-
-
-Outcome = Completed | Suspended | Bailed | Failed | CanceledOutcome
-
-
-@dataclass
-class Claim:
-    """An execution this worker now owns, with what it needs to run it outside a transaction.
-
-    ``parent`` is the enclosing sequence's row when this worker just wrote it, so
-    the next commit need not read it again (only a sequence row is reused: its
-    single active child is the one this worker holds).
-    """
-
-    execution: StepExecution
-    run: WorkflowRun
-    token: uuid.UUID
-    parent: StepExecution | None = None
-    deadline: datetime | None = None  # the attempt's limit: its heartbeat never goes past it
-
-
-class StaleClaim(Exception):
-    """The claim was lost (lease expired, run ended) before the result could be recorded."""
-
-
-def error_from(exc: BaseException) -> dict[str, Any]:
-    """A failure as stored; storable whatever the exception quotes (see limits.sanitized)."""
-    data: dict[str, Any] = {"type": type(exc).__name__, "message": str(exc) or type(exc).__name__}
-    if isinstance(exc, WorkflowError):
-        data.update({k: v for k, v in exc.details.items() if k != "message"})
-    else:
-        data["traceback"] = "".join(traceback.format_exception(exc))[-4000:]
-    return limits.sanitized(data)
 
 
 def fingerprint(payload: Any) -> str:
@@ -134,52 +61,6 @@ def fingerprint(payload: Any) -> str:
 def lock_run(run_id: Any) -> WorkflowRun:
     """Lock the run row; every transition of a run holds this lock until it commits."""
     return rows.lock_run(run_id)
-
-
-def attempt_seconds(node: Node | None) -> float:
-    """The most one attempt may take: a step's timeout plus the grace, after which it is lost."""
-    if isinstance(node, StepNode):
-        return node.step.timeout + float(getattr(settings, "HANDOFF_LEASE_GRACE_SECONDS", 15.0))
-    return SYSTEM_LEASE_SECONDS
-
-
-def heartbeat_lease() -> float:
-    """``HANDOFF_LEASE_SECONDS``: a short lease that the worker renews; 0 for none."""
-    return float(getattr(settings, "HANDOFF_LEASE_SECONDS", 0) or 0)
-
-
-def lease_seconds(node: Node | None) -> float:
-    """How long a claim holds before the ticker assumes its worker is gone.
-
-    By default that is the whole attempt (timeout + grace), so a dead worker's
-    step is rerun only that long after the crash (5 min for the default 300 s
-    timeout). With ``HANDOFF_LEASE_SECONDS`` the claim holds that long and the
-    worker renews it while the step runs (``renew_lease``), up to the attempt's
-    limit: a dead worker is noticed within the short lease, a slow step is not
-    mistaken for one.
-    """
-    limit = attempt_seconds(node)
-    short = heartbeat_lease()
-    return min(limit, short) if short > 0 else limit
-
-
-def renew_lease(claimed: Claim) -> bool:
-    """Extend a claim by the short lease, never past its attempt's limit; False once it is lost.
-
-    Touches only the row, with the claim token as its guard, so it needs no run
-    lock: the ticker re-reads the lease under the run lock before expiring it.
-    """
-    now = timezone.now()
-    until = now + timedelta(seconds=heartbeat_lease())
-    if claimed.deadline is not None:
-        until = min(until, claimed.deadline)
-    renewed = StepExecution.objects.filter(
-        pk=claimed.execution.pk, status=ExecutionStatus.RUNNING, claim_token=claimed.token
-    ).update(lease_expires_at=until)
-    return renewed == 1
-
-
-# --- the transition -----------------------------------------------------------------------
 
 
 class Transition:
@@ -515,7 +396,7 @@ class Transition:
         self.event(
             EventType.STEP_FAILED,
             execution=row,
-            data={"kind": row.kind, "error": _public_error(error), "attempt": row.attempts},
+            data={"kind": row.kind, "error": public_error(error), "attempt": row.attempts},
         )
         self.settle(row)
 
@@ -566,7 +447,7 @@ class Transition:
                     "retry": failures,
                     "of": retries,
                     "delay_seconds": delay,
-                    "error": _public_error(error),
+                    "error": public_error(error),
                 },
             )
             return
@@ -640,8 +521,8 @@ class Transition:
                 {
                     "type": "BranchFailed",
                     "message": f"{len(failed)} of {len(siblings)} branches failed ({names}): "
-                    + "; ".join(_public_error(s.error or {})["message"] for s in failed),
-                    "branches": {s.step_id: _public_error(s.error or {}) for s in failed},
+                    + "; ".join(public_error(s.error or {})["message"] for s in failed),
+                    "branches": {s.step_id: public_error(s.error or {}) for s in failed},
                 },
             )
             return
@@ -681,7 +562,7 @@ class Transition:
             return  # items still in flight
         if book["failed"]:
             errors = [
-                f"item {i}: {_public_error(e or {})['message']}"
+                f"item {i}: {public_error(e or {})['message']}"
                 for i, e in StepExecution.objects.filter(
                     parent=parent, status=ExecutionStatus.FAILED
                 ).values_list("item_index", "error")
@@ -765,7 +646,7 @@ class Transition:
         else:
             self.run.status = RunStatus.FAILED
             self.run.error = root.error
-            self.event(EventType.RUN_FAILED, data={"error": _public_error(root.error or {})})
+            self.event(EventType.RUN_FAILED, data={"error": public_error(root.error or {})})
 
     def bail(self, row: StepExecution, result: Any) -> None:
         row.status = ExecutionStatus.SUCCESS
@@ -810,7 +691,7 @@ class Transition:
         row.started_at = row.started_at or self.now
         if row.pk is not None:
             row.save()
-        self.event(EventType.STEP_STARTED, execution=row, data=_started_data(row))
+        self.event(EventType.STEP_STARTED, execution=row, data=started_data(row))
         parent = self._rows.get(row.parent_id) if row.parent_id else None
         reusable = parent if parent is not None and parent.kind == "workflow" else None
         self.claimed = Claim(
@@ -885,7 +766,7 @@ class Transition:
         return [key.split(".") for key in keys]
 
 
-def _started_data(row: StepExecution) -> dict[str, Any]:
+def started_data(row: StepExecution) -> dict[str, Any]:
     return {
         "kind": row.kind,
         "attempt": row.attempts,
@@ -894,291 +775,3 @@ def _started_data(row: StepExecution) -> dict[str, Any]:
         "input": row.input,
         "resumed": row.resume_data is not None,
     }
-
-
-def _public_error(error: dict[str, Any]) -> dict[str, Any]:
-    """An error as shown in events and snapshots: no traceback."""
-    return {k: v for k, v in error.items() if k != "traceback"} or {"message": "failed"}
-
-
-# --- entry points used by workers and the ticker --------------------------------------------
-
-
-def _lock_execution(execution_id: int) -> tuple[WorkflowRun, StepExecution] | None:
-    """Lock the run an execution belongs to, then read the row (inside a transaction)."""
-    run_id = StepExecution.objects.filter(pk=execution_id).values_list("run_id", flat=True).first()
-    if run_id is None:
-        return None
-    return lock_run(run_id), StepExecution.objects.get(pk=execution_id)
-
-
-def claim(execution_id: int) -> Claim | None:
-    """Take a pending execution for this worker, or None if someone else has it or it is done."""
-    with transaction.atomic():
-        locked = _lock_execution(execution_id)
-        if locked is None:
-            return None
-        run, row = locked
-        if run.is_terminal or row.status != ExecutionStatus.PENDING:
-            return None
-        if not registry.is_registered(run.workflow_id):
-            wait_for_definition(run, row)
-            return None
-        if "definition_missing_since" in row.bookkeeping:  # found it at last
-            row.bookkeeping = {
-                k: v for k, v in row.bookkeeping.items() if not k.startswith("definition_missing")
-            }
-            row.error = None
-            row.save(update_fields=["bookkeeping", "error"])
-        transition = Transition(run)
-        try:
-            node = transition.node_of(row)
-        except WorkflowError as exc:
-            transition.remember(row)
-            transition.fail(row, error_from(exc))
-            transition.close()
-            return None
-        now = transition.now
-        token = uuid.uuid4()
-        updated = StepExecution.objects.filter(pk=row.pk, status=ExecutionStatus.PENDING).update(
-            status=ExecutionStatus.RUNNING,
-            claim_token=token,
-            lease_expires_at=now + timedelta(seconds=lease_seconds(node)),
-            attempts=F("attempts") + 1,
-            started_at=row.started_at or now,
-        )
-        if not updated:
-            return None
-        row.refresh_from_db()
-        transition.event(EventType.STEP_STARTED, execution=row, data=_started_data(row))
-        transition.close()
-        deadline = now + timedelta(seconds=attempt_seconds(node))
-        return Claim(execution=row, run=run, token=token, deadline=deadline)
-
-
-def commit(claimed: Claim, outcome: Outcome, *, continue_inline: bool) -> Claim | None:
-    """Record what a worker's execution produced; returns the next execution to run inline."""
-    try:
-        with transaction.atomic():
-            return _commit(claimed, outcome, continue_inline=continue_inline)
-    except StaleClaim:
-        row = claimed.execution
-        logger.info("discarding a stale result for execution %s (%s)", row.pk, row.path_key)
-        return None
-
-
-def _commit(claimed: Claim, outcome: Outcome, *, continue_inline: bool) -> Claim | None:
-    run = lock_run(claimed.run.pk)
-    row = claimed.execution
-    transition = Transition(run)
-    transition.remember(row)
-    if claimed.parent is not None:
-        transition.remember(claimed.parent)
-    hot_path = (
-        isinstance(outcome, Completed) and row.kind in ("step", "map") and not run.is_terminal
-    )
-    if hot_path:
-        transition.apply_state(outcome.state_patch, row)
-        transition.complete(row, outcome.value, guard=claimed.token)
-    else:
-        owned = StepExecution.objects.filter(
-            pk=row.pk, status=ExecutionStatus.RUNNING, claim_token=claimed.token
-        ).exists()
-        if not owned:
-            raise StaleClaim()
-        if run.is_terminal or isinstance(outcome, CanceledOutcome):
-            row.status = (
-                ExecutionStatus.CANCELED
-                if run.status == RunStatus.CANCELED
-                else ExecutionStatus.SKIPPED
-            )
-            row.finished_at = transition.now
-            transition.release(row)
-            row.save()
-            return None
-        _apply(transition, row, outcome)
-    if continue_inline:
-        transition.claim_next_inline()
-    return transition.close()
-
-
-def _apply(transition: Transition, row: StepExecution, outcome: Outcome) -> None:
-    if isinstance(outcome, Failed):
-        transition.attempt_failed(row, outcome.error, retryable=outcome.retryable)
-        return
-    transition.apply_state(outcome.state_patch, row)
-    if isinstance(outcome, Suspended):
-        transition.suspend(row, outcome.payload, outcome.label)
-    elif isinstance(outcome, Bailed):
-        transition.bail(row, outcome.result)
-    elif row.kind == "branch":
-        transition.open_branch(row, list(outcome.value))
-    elif row.kind in ("dowhile", "dountil"):
-        transition.decide_loop(row, bool(outcome.value))
-    elif row.kind in ("sleep", "sleep_until") and row.status == ExecutionStatus.RUNNING:
-        transition.start_timer(row, outcome.value)
-    else:
-        transition.complete(row, outcome.value)
-
-
-def fire_timer(execution_id: int) -> bool:
-    """A sleep or a retry's backoff is due: continue past it. False if it was not due."""
-    with transaction.atomic():
-        locked = _lock_execution(execution_id)
-        if locked is None:
-            return False
-        run, row = locked
-        now = timezone.now()
-        if run.is_terminal or row.status != ExecutionStatus.WAITING or (row.wake_at or now) > now:
-            return False
-        if row.kind in ("sleep", "sleep_until") and not registry.is_registered(run.workflow_id):
-            wait_for_definition(run, row)
-            return True
-        transition = Transition(run)
-        transition.remember(row)
-        if row.kind in ("sleep", "sleep_until"):
-            transition.complete(row, row.input)
-        else:
-            row.wake_at = None
-            transition.make_ready(row)
-        transition.close()
-        return True
-
-
-def expire_lease(execution_id: int) -> bool:
-    """A worker held an execution past its lease: it died or overran. Run it again, or fail it."""
-    with transaction.atomic():
-        locked = _lock_execution(execution_id)
-        if locked is None:
-            return False
-        run, row = locked
-        now = timezone.now()
-        if row.status != ExecutionStatus.RUNNING or (row.lease_expires_at or now) > now:
-            return False
-        transition = Transition(run)
-        transition.remember(row)
-        if run.is_terminal:
-            row.status = ExecutionStatus.CANCELED
-            transition.release(row)
-            row.save()
-            return True
-        if not registry.is_registered(run.workflow_id):
-            wait_for_definition(run, row)
-            return True
-        node = transition.node_of(row)
-        retries = node.step.retries if isinstance(node, StepNode) else 0
-        losses = row.bookkeeping.get("lease_losses", 0) + 1
-        row.bookkeeping = {**row.bookkeeping, "lease_losses": losses}
-        timeout = node.step.timeout if isinstance(node, StepNode) else SYSTEM_LEASE_SECONDS
-        error = {"type": "LeaseExpired", "message": _lease_lost(row, timeout)}
-        if losses > retries + EXTRA_RERUNS_AFTER_LEASE_LOSS:
-            transition.fail(row, error)
-        else:
-            transition.release(row)
-            transition.event(
-                EventType.STEP_RETRYING,
-                execution=row,
-                data={"attempt": row.attempts, "reason": "lease_expired", "error": error},
-            )
-            transition.make_ready(row)
-        transition.close()
-        return True
-
-
-def _lease_lost(row: StepExecution, timeout: float) -> str:
-    short = heartbeat_lease()
-    if short > 0:
-        return (
-            f"attempt {row.attempts} of {row.path_key!r} stopped renewing its {short:g}s lease "
-            f"(its worker stopped) or ran past its {timeout:g}s timeout"
-        )
-    return (
-        f"attempt {row.attempts} of {row.path_key!r} did not finish within "
-        f"{timeout:g}s: its worker stopped or the step ran past its timeout"
-    )
-
-
-# --- a run whose workflow this process does not define (a rolling deploy) --------------------
-
-UNREGISTERED = "workflow_not_registered"
-UNREGISTERED_RETRY_CAP = 60.0
-
-
-def missing_definition_seconds() -> float:
-    return float(getattr(settings, "HANDOFF_MISSING_WORKFLOW_SECONDS", 600.0))
-
-
-def wait_for_definition(run: WorkflowRun, row: StepExecution) -> None:
-    """Park a row whose workflow is not registered here; fail the run once that lasted too long.
-
-    During a rolling deploy an old worker may claim a step of a workflow only the
-    new version defines (or the reverse). The row waits as a timer, retried with
-    backoff (2 s, 4 s, ... at most a minute), so a worker that has the workflow
-    picks it up. Each wait is a ``step.retrying`` event (reason
-    ``workflow_not_registered``) and the row's error says why, on the run page
-    and in the admin. After ``HANDOFF_MISSING_WORKFLOW_SECONDS`` the run fails
-    with a message that says what to do. Runs in the caller's transaction,
-    under the run lock, and never needs the definition itself.
-    """
-    transition = Transition(run)
-    transition.remember(row)
-    book = dict(row.bookkeeping or {})
-    since = book.setdefault("definition_missing_since", transition.now.isoformat())
-    waited = (transition.now - datetime.fromisoformat(since)).total_seconds()
-    limit = missing_definition_seconds()
-    modules = ", ".join(getattr(settings, "HANDOFF_WORKFLOW_MODULES", [])) or "none"
-    if waited >= limit:
-        message = (
-            f"workflow {run.workflow_id!r} was not registered on the workers that took "
-            f"{row.path_key or 'the run'!r} for {limit:g}s (HANDOFF_MISSING_WORKFLOW_SECONDS); "
-            "deploy workers whose HANDOFF_WORKFLOW_MODULES define it, then retry the step"
-        )
-        row.bookkeeping = book
-        _fail_without_definition(transition, row, {"type": "WorkflowNotFound", "message": message})
-        return
-    book["definition_missing_retries"] = retries = book.get("definition_missing_retries", 0) + 1
-    delay = min(UNREGISTERED_RETRY_CAP, 2.0**retries)
-    message = (
-        f"workflow {run.workflow_id!r} is not registered on a worker that took this step "
-        f"(its HANDOFF_WORKFLOW_MODULES: {modules}); trying again in {delay:g}s, and the run "
-        f"fails if no worker has it within {limit:g}s of the first try"
-    )
-    row.bookkeeping = book
-    row.error = {"type": "WorkflowNotFound", "message": message}
-    transition.event(
-        EventType.STEP_RETRYING,
-        execution=row,
-        data={"attempt": row.attempts, "reason": UNREGISTERED, "error": row.error},
-    )
-    row.status = ExecutionStatus.WAITING
-    row.wake_at = transition.now + timedelta(seconds=delay)
-    transition.release(row)
-    row.save()
-    transition.timers_started = True
-    transition.close()
-
-
-def _fail_without_definition(
-    transition: Transition, row: StepExecution, error: dict[str, Any]
-) -> None:
-    """Fail the step and the run without the definition: nothing is settled, all is closed."""
-    run = transition.run
-    row.status = ExecutionStatus.FAILED
-    row.error = error
-    row.finished_at = transition.now
-    transition.release(row)
-    row.save()
-    transition.event(
-        EventType.STEP_FAILED,
-        execution=row,
-        data={"kind": row.kind, "error": error, "attempt": row.attempts},
-    )
-    transition.end_open_work(ExecutionStatus.CANCELED)
-    StepExecution.objects.filter(run=run, status__in=OPEN, kind__in=LEAF_KINDS).update(
-        status=ExecutionStatus.CANCELED, finished_at=transition.now
-    )
-    run.status = RunStatus.FAILED
-    run.error = error
-    run.finished_at = transition.now
-    transition.event(EventType.RUN_FAILED, data={"error": error})
-    transition.close()

@@ -1,0 +1,341 @@
+"""Entry points of workers and the ticker: claim, commit, fire a timer, expire a lease.
+
+Each opens one transaction, locks the run and reads the row
+(:func:`locked_execution`), then makes its change through a
+:class:`~workflows.engine.transition.Transition`. A run whose workflow this
+process does not define (a rolling deploy) waits here instead of failing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from workflows.engine import registry
+from workflows.engine.definition import StepNode
+from workflows.engine.errors import WorkflowError
+from workflows.engine.leases import (
+    SYSTEM_LEASE_SECONDS,
+    attempt_seconds,
+    heartbeat_lease,
+    lease_seconds,
+)
+from workflows.engine.outcomes import (
+    Bailed,
+    CanceledOutcome,
+    Claim,
+    Completed,
+    Failed,
+    Outcome,
+    StaleClaim,
+    Suspended,
+    error_from,
+)
+from workflows.engine.transition import OPEN, Transition, lock_run, started_data
+from workflows.models import (
+    LEAF_KINDS,
+    EventType,
+    ExecutionStatus,
+    RunStatus,
+    StepExecution,
+    WorkflowRun,
+)
+
+logger = logging.getLogger(__name__)
+
+EXTRA_RERUNS_AFTER_LEASE_LOSS = 2
+
+
+@contextmanager
+def locked_execution(execution_id: int) -> Iterator[tuple[WorkflowRun, StepExecution] | None]:
+    """One transaction: lock the run an execution belongs to, then read the row (None if gone).
+
+    The run is locked before the row is read, so the row cannot change between
+    the read and the transition that acts on it.
+    """
+    with transaction.atomic():
+        run_id = (
+            StepExecution.objects.filter(pk=execution_id).values_list("run_id", flat=True).first()
+        )
+        if run_id is None:
+            yield None
+            return
+        yield lock_run(run_id), StepExecution.objects.get(pk=execution_id)
+
+
+def claim(execution_id: int) -> Claim | None:
+    """Take a pending execution for this worker, or None if someone else has it or it is done."""
+    with locked_execution(execution_id) as locked:
+        if locked is None:
+            return None
+        run, row = locked
+        if run.is_terminal or row.status != ExecutionStatus.PENDING:
+            return None
+        if not registry.is_registered(run.workflow_id):
+            wait_for_definition(run, row)
+            return None
+        if "definition_missing_since" in row.bookkeeping:  # found it at last
+            row.bookkeeping = {
+                k: v for k, v in row.bookkeeping.items() if not k.startswith("definition_missing")
+            }
+            row.error = None
+            row.save(update_fields=["bookkeeping", "error"])
+        transition = Transition(run)
+        try:
+            node = transition.node_of(row)
+        except WorkflowError as exc:
+            transition.remember(row)
+            transition.fail(row, error_from(exc))
+            transition.close()
+            return None
+        now = transition.now
+        token = uuid.uuid4()
+        updated = StepExecution.objects.filter(pk=row.pk, status=ExecutionStatus.PENDING).update(
+            status=ExecutionStatus.RUNNING,
+            claim_token=token,
+            lease_expires_at=now + timedelta(seconds=lease_seconds(node)),
+            attempts=F("attempts") + 1,
+            started_at=row.started_at or now,
+        )
+        if not updated:
+            return None
+        row.refresh_from_db()
+        transition.event(EventType.STEP_STARTED, execution=row, data=started_data(row))
+        transition.close()
+        deadline = now + timedelta(seconds=attempt_seconds(node))
+        return Claim(execution=row, run=run, token=token, deadline=deadline)
+
+
+def commit(claimed: Claim, outcome: Outcome, *, continue_inline: bool) -> Claim | None:
+    """Record what a worker's execution produced; returns the next execution to run inline."""
+    try:
+        with transaction.atomic():
+            return _commit(claimed, outcome, continue_inline=continue_inline)
+    except StaleClaim:
+        row = claimed.execution
+        logger.info("discarding a stale result for execution %s (%s)", row.pk, row.path_key)
+        return None
+
+
+def _commit(claimed: Claim, outcome: Outcome, *, continue_inline: bool) -> Claim | None:
+    run = lock_run(claimed.run.pk)
+    row = claimed.execution
+    transition = Transition(run)
+    transition.remember(row)
+    if claimed.parent is not None:
+        transition.remember(claimed.parent)
+    hot_path = (
+        isinstance(outcome, Completed) and row.kind in ("step", "map") and not run.is_terminal
+    )
+    if hot_path:
+        transition.apply_state(outcome.state_patch, row)
+        transition.complete(row, outcome.value, guard=claimed.token)
+    else:
+        owned = StepExecution.objects.filter(
+            pk=row.pk, status=ExecutionStatus.RUNNING, claim_token=claimed.token
+        ).exists()
+        if not owned:
+            raise StaleClaim()
+        if run.is_terminal or isinstance(outcome, CanceledOutcome):
+            row.status = (
+                ExecutionStatus.CANCELED
+                if run.status == RunStatus.CANCELED
+                else ExecutionStatus.SKIPPED
+            )
+            row.finished_at = transition.now
+            transition.release(row)
+            row.save()
+            return None
+        _apply(transition, row, outcome)
+    if continue_inline:
+        transition.claim_next_inline()
+    return transition.close()
+
+
+def _apply(transition: Transition, row: StepExecution, outcome: Outcome) -> None:
+    if isinstance(outcome, Failed):
+        transition.attempt_failed(row, outcome.error, retryable=outcome.retryable)
+        return
+    transition.apply_state(outcome.state_patch, row)
+    if isinstance(outcome, Suspended):
+        transition.suspend(row, outcome.payload, outcome.label)
+    elif isinstance(outcome, Bailed):
+        transition.bail(row, outcome.result)
+    elif row.kind == "branch":
+        transition.open_branch(row, list(outcome.value))
+    elif row.kind in ("dowhile", "dountil"):
+        transition.decide_loop(row, bool(outcome.value))
+    elif row.kind in ("sleep", "sleep_until") and row.status == ExecutionStatus.RUNNING:
+        transition.start_timer(row, outcome.value)
+    else:
+        transition.complete(row, outcome.value)
+
+
+def fire_timer(execution_id: int) -> bool:
+    """A sleep or a retry's backoff is due: continue past it. False if it was not due."""
+    with locked_execution(execution_id) as locked:
+        if locked is None:
+            return False
+        run, row = locked
+        now = timezone.now()
+        if run.is_terminal or row.status != ExecutionStatus.WAITING or (row.wake_at or now) > now:
+            return False
+        if row.kind in ("sleep", "sleep_until") and not registry.is_registered(run.workflow_id):
+            wait_for_definition(run, row)
+            return True
+        transition = Transition(run)
+        transition.remember(row)
+        if row.kind in ("sleep", "sleep_until"):
+            transition.complete(row, row.input)
+        else:
+            row.wake_at = None
+            transition.make_ready(row)
+        transition.close()
+        return True
+
+
+def expire_lease(execution_id: int) -> bool:
+    """A worker held an execution past its lease: it died or overran. Run it again, or fail it."""
+    with locked_execution(execution_id) as locked:
+        if locked is None:
+            return False
+        run, row = locked
+        now = timezone.now()
+        if row.status != ExecutionStatus.RUNNING or (row.lease_expires_at or now) > now:
+            return False
+        transition = Transition(run)
+        transition.remember(row)
+        if run.is_terminal:
+            row.status = ExecutionStatus.CANCELED
+            transition.release(row)
+            row.save()
+            return True
+        if not registry.is_registered(run.workflow_id):
+            wait_for_definition(run, row)
+            return True
+        node = transition.node_of(row)
+        retries = node.step.retries if isinstance(node, StepNode) else 0
+        losses = row.bookkeeping.get("lease_losses", 0) + 1
+        row.bookkeeping = {**row.bookkeeping, "lease_losses": losses}
+        timeout = node.step.timeout if isinstance(node, StepNode) else SYSTEM_LEASE_SECONDS
+        error = {"type": "LeaseExpired", "message": _lease_lost(row, timeout)}
+        if losses > retries + EXTRA_RERUNS_AFTER_LEASE_LOSS:
+            transition.fail(row, error)
+        else:
+            transition.release(row)
+            transition.event(
+                EventType.STEP_RETRYING,
+                execution=row,
+                data={"attempt": row.attempts, "reason": "lease_expired", "error": error},
+            )
+            transition.make_ready(row)
+        transition.close()
+        return True
+
+
+def _lease_lost(row: StepExecution, timeout: float) -> str:
+    short = heartbeat_lease()
+    if short > 0:
+        return (
+            f"attempt {row.attempts} of {row.path_key!r} stopped renewing its {short:g}s lease "
+            f"(its worker stopped) or ran past its {timeout:g}s timeout"
+        )
+    return (
+        f"attempt {row.attempts} of {row.path_key!r} did not finish within "
+        f"{timeout:g}s: its worker stopped or the step ran past its timeout"
+    )
+
+
+# --- a run whose workflow this process does not define (a rolling deploy) --------------------
+
+UNREGISTERED = "workflow_not_registered"
+UNREGISTERED_RETRY_CAP = 60.0
+
+
+def missing_definition_seconds() -> float:
+    return float(getattr(settings, "HANDOFF_MISSING_WORKFLOW_SECONDS", 600.0))
+
+
+def wait_for_definition(run: WorkflowRun, row: StepExecution) -> None:
+    """Park a row whose workflow is not registered here; fail the run once that lasted too long.
+
+    During a rolling deploy an old worker may claim a step of a workflow only the
+    new version defines (or the reverse). The row waits as a timer, retried with
+    backoff (2 s, 4 s, ... at most a minute), so a worker that has the workflow
+    picks it up. Each wait is a ``step.retrying`` event (reason
+    ``workflow_not_registered``) and the row's error says why, on the run page
+    and in the admin. After ``HANDOFF_MISSING_WORKFLOW_SECONDS`` the run fails
+    with a message that says what to do. Runs in the caller's transaction,
+    under the run lock, and never needs the definition itself.
+    """
+    transition = Transition(run)
+    transition.remember(row)
+    book = dict(row.bookkeeping or {})
+    since = book.setdefault("definition_missing_since", transition.now.isoformat())
+    waited = (transition.now - datetime.fromisoformat(since)).total_seconds()
+    limit = missing_definition_seconds()
+    modules = ", ".join(getattr(settings, "HANDOFF_WORKFLOW_MODULES", [])) or "none"
+    if waited >= limit:
+        message = (
+            f"workflow {run.workflow_id!r} was not registered on the workers that took "
+            f"{row.path_key or 'the run'!r} for {limit:g}s (HANDOFF_MISSING_WORKFLOW_SECONDS); "
+            "deploy workers whose HANDOFF_WORKFLOW_MODULES define it, then retry the step"
+        )
+        row.bookkeeping = book
+        _fail_without_definition(transition, row, {"type": "WorkflowNotFound", "message": message})
+        return
+    book["definition_missing_retries"] = retries = book.get("definition_missing_retries", 0) + 1
+    delay = min(UNREGISTERED_RETRY_CAP, 2.0**retries)
+    message = (
+        f"workflow {run.workflow_id!r} is not registered on a worker that took this step "
+        f"(its HANDOFF_WORKFLOW_MODULES: {modules}); trying again in {delay:g}s, and the run "
+        f"fails if no worker has it within {limit:g}s of the first try"
+    )
+    row.bookkeeping = book
+    row.error = {"type": "WorkflowNotFound", "message": message}
+    transition.event(
+        EventType.STEP_RETRYING,
+        execution=row,
+        data={"attempt": row.attempts, "reason": UNREGISTERED, "error": row.error},
+    )
+    row.status = ExecutionStatus.WAITING
+    row.wake_at = transition.now + timedelta(seconds=delay)
+    transition.release(row)
+    row.save()
+    transition.timers_started = True
+    transition.close()
+
+
+def _fail_without_definition(
+    transition: Transition, row: StepExecution, error: dict[str, Any]
+) -> None:
+    """Fail the step and the run without the definition: nothing is settled, all is closed."""
+    run = transition.run
+    row.status = ExecutionStatus.FAILED
+    row.error = error
+    row.finished_at = transition.now
+    transition.release(row)
+    row.save()
+    transition.event(
+        EventType.STEP_FAILED,
+        execution=row,
+        data={"kind": row.kind, "error": error, "attempt": row.attempts},
+    )
+    transition.end_open_work(ExecutionStatus.CANCELED)
+    StepExecution.objects.filter(run=run, status__in=OPEN, kind__in=LEAF_KINDS).update(
+        status=ExecutionStatus.CANCELED, finished_at=transition.now
+    )
+    run.status = RunStatus.FAILED
+    run.error = error
+    run.finished_at = transition.now
+    transition.event(EventType.RUN_FAILED, data={"error": error})
+    transition.close()

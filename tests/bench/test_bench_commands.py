@@ -42,9 +42,12 @@ def test_bench_engine_prints_a_table_and_writes_the_figures(tmp_path: Path) -> N
         "resume_to_next_step_ms_p50",
         "fanout_overhead_ms",
         "throughput_steps_per_s",
+        "queries_per_step",
+        "round_trips_per_step",
     }
     assert set(figures["fanout_overhead_ms"]) == {"3", "20"}
     assert figures["throughput_steps_per_s"] > 0
+    assert figures["round_trips_per_step"] > figures["queries_per_step"] > 0
 
 
 def test_bench_stream_prints_a_table_and_writes_the_figures(tmp_path: Path) -> None:

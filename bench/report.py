@@ -28,7 +28,7 @@ class Figure:
 
     @property
     def ratio(self) -> float | None:
-        if self.baseline in (None, 0) or math.isnan(self.value):
+        if self.baseline is None or self.baseline == 0 or math.isnan(self.value):
             return None
         return self.value / self.baseline
 

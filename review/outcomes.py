@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from workflows import presentation
 from workflows.models import RunStatus, WorkflowRun
 
-TONES = {
+TONES: dict[str, str] = {
     RunStatus.SUCCESS: "success",
     RunStatus.FAILED: "failed",
     RunStatus.CANCELED: "neutral",

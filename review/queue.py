@@ -91,7 +91,7 @@ def page(user: Any, *, show: str = "all", number: int = 1) -> tuple[list[QueueIt
     for row in rows:
         claim = getattr(row, "claim", None)
         task = getattr(row, "task", None)
-        active = claim is not None and claim.renewed_at >= lapsed_before
+        holder = claim.user if claim is not None and claim.renewed_at >= lapsed_before else None
         listed.append(
             QueueItem(
                 suspension=row,
@@ -99,7 +99,7 @@ def page(user: Any, *, show: str = "all", number: int = 1) -> tuple[list[QueueIt
                 step_id=row.path_key.rsplit(".", 1)[-1],
                 round=row.execution.iteration,
                 waiting_since=row.created_at,
-                holder=claim.user.get_username() if active else None,
+                holder=holder.get_username() if holder is not None else None,
                 assignee=assignee_of(task),
                 due_at=task.due_at if task else None,
                 overdue=bool(task and task.overdue_at),

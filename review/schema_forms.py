@@ -40,7 +40,7 @@ def as_model(schema: Any, *, label: str) -> tuple[type[BaseModel], bool]:
     """
     if isinstance(schema, type) and issubclass(schema, BaseModel):
         return schema, False
-    annotation = Any if schema is None else schema
+    annotation: Any = Any if schema is None else schema
     return create_model("Answer", **{ANSWER: (annotation, Field(title=label))}), True
 
 
@@ -82,7 +82,7 @@ def _text_field(name: str, info: FieldInfo, common: dict[str, Any]) -> forms.Fie
 
 def _number_field(annotation: Any, info: FieldInfo, common: dict[str, Any]) -> forms.Field:
     ge, le = _metadata(info, Ge), _metadata(info, Le)
-    bounds = {
+    bounds: dict[str, Any] = {
         "min_value": ge.ge if ge is not None else None,
         "max_value": le.le if le is not None else None,
     }

@@ -7,6 +7,7 @@ workflow's presentation when they were made), everything else is phrased here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from workflows.models import EventType
@@ -37,8 +38,8 @@ def _step(event: dict[str, Any]) -> str:
     return str(path[-1]) if path else "the workflow"
 
 
-def _clip(text: Any) -> str:
-    text = " ".join(str(text or "").split())
+def _clip(value: Any) -> str:
+    text = " ".join(str(value or "").split())
     return text if len(text) <= DETAIL_CHARS else text[: DETAIL_CHARS - 1] + "…"
 
 
@@ -62,7 +63,7 @@ def sentence(event: dict[str, Any]) -> str:
     kind = str(event.get("type", ""))
     data: dict[str, Any] = event.get("data") or {}
     step = _step(event)
-    phrases = {
+    phrases: dict[str, Callable[[], str]] = {
         "run.started": lambda: f"{_who(event, 'the system')} started the run",
         "run.suspended": lambda: "The run waits for a person",
         "run.resumed": lambda: "The run continues",

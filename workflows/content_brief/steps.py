@@ -3,6 +3,8 @@ knows about the queue, the database or the review pages."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from workflows.content_brief import angles, providers
 from workflows.content_brief.records import (
     BriefDraft,
@@ -138,7 +140,7 @@ def _custom_keyword(research: Research, angle: str, proposal: AngleProposal) -> 
     return angles.keyword_for_angle(research, angle) or proposal.angles[0].target_keyword
 
 
-def brief_request(ctx: StepContext[object], chosen: ChosenAngle) -> BriefRequest:
+def brief_request(ctx: StepContext[Any], chosen: ChosenAngle) -> BriefRequest:
     page = ctx.step_output("outline").outline
     research = chosen.research
     return BriefRequest(
@@ -153,7 +155,7 @@ def brief_request(ctx: StepContext[object], chosen: ChosenAngle) -> BriefRequest
     )
 
 
-def _token_stream(ctx: StepContext[object], round_number: int) -> TokenBatcher:
+def _token_stream(ctx: StepContext[Any], round_number: int) -> TokenBatcher:
     return TokenBatcher(lambda text: ctx.emit({"text": text, "round": round_number}, type="token"))
 
 

@@ -29,7 +29,8 @@ MAX_REVIEW_ROUNDS = 12
 
 
 def not_yet_approved(check: Check) -> bool:
-    return check.output.status != "approved"
+    status: str = check.output.status
+    return status != "approved"
 
 
 content_brief = (

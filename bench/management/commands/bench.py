@@ -24,7 +24,7 @@ from bench.scratch import ScratchDatabase
 BENCHMARKS = {
     "engine": ("bench.engine", "bench.engine_workloads"),
     "stream": ("bench.stream", "bench.stream_workloads"),
-    "research": ("workflows.content_brief.bench", None),
+    "research": ("bench.research", None),
     "pages": ("bench.pages", "workflows.content_brief.workflow"),
     "faults": ("bench.faults", "bench.fault_workloads"),
 }

@@ -82,7 +82,8 @@ def _clamp(limit: int) -> int:
 
 @cache
 def _load(name: str) -> dict[str, Any]:
-    return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
+    return data
 
 
 def search_json(query: str, limit: int = 10) -> dict[str, Any]:

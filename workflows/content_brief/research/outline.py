@@ -43,7 +43,7 @@ def main_content(tree: HtmlElement, url: str) -> MainContent:
     document = trafilatura.bare_extraction(
         tree, url=url, include_comments=False, include_tables=True, with_metadata=False
     )
-    if document is None or not document.text:
+    if document is None or isinstance(document, dict) or not document.text:
         return MainContent(text="")
     headings = {"".join(h.xpath("string()").split()).casefold() for h in document.body.iter("head")}
     return MainContent(text=document.text, headings=headings)

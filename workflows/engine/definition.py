@@ -15,7 +15,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, ClassVar, Self
+from types import GenericAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeGuard, TypeVar, overload
 
 from pydantic import BaseModel
 
@@ -24,6 +25,10 @@ from workflows.engine.errors import DefinitionChanged, DefinitionError
 from workflows.engine.limits import problems as problems_in
 from workflows.engine.limits import text_problem
 
+if TYPE_CHECKING:
+    from workflows.engine.context import StepContext
+
+InputT = TypeVar("InputT")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-:|\[\]]{0,119}$")
 DEFAULT_STEP_TIMEOUT = 300.0
 VERSION_MAX = 64  # WorkflowRun.definition_version
@@ -69,6 +74,56 @@ class Step:
         return self.suspend is not None or self.resume is not None
 
 
+StepFunction = Callable[["StepContext[InputT]"], Any]
+
+
+@overload
+def step(
+    fn: Callable[..., Any],
+    /,
+    *,
+    id: str | None = None,
+    input: Any = None,
+    output: Any = None,
+    suspend: Any = None,
+    resume: Any = None,
+    retries: int = 0,
+    backoff: Backoff | None = None,
+    timeout: float = DEFAULT_STEP_TIMEOUT,
+    description: str | None = None,
+) -> Step: ...
+
+
+@overload
+def step(
+    *,
+    id: str | None = None,
+    input: type[InputT],
+    output: Any = None,
+    suspend: Any = None,
+    resume: Any = None,
+    retries: int = 0,
+    backoff: Backoff | None = None,
+    timeout: float = DEFAULT_STEP_TIMEOUT,
+    description: str | None = None,
+) -> Callable[[StepFunction[InputT]], Step]: ...
+
+
+@overload
+def step(
+    *,
+    id: str | None = None,
+    input: None = None,
+    output: Any = None,
+    suspend: Any = None,
+    resume: Any = None,
+    retries: int = 0,
+    backoff: Backoff | None = None,
+    timeout: float = DEFAULT_STEP_TIMEOUT,
+    description: str | None = None,
+) -> Callable[[Callable[..., Any]], Step]: ...
+
+
 def step(
     fn: Callable[..., Any] | None = None,
     *,
@@ -81,8 +136,13 @@ def step(
     backoff: Backoff | None = None,
     timeout: float = DEFAULT_STEP_TIMEOUT,
     description: str | None = None,
-) -> Any:
-    """Decorator turning ``def fn(ctx) -> Output`` into a :class:`Step`."""
+) -> Step | Callable[[Callable[..., Any]], Step]:
+    """Decorator turning ``def fn(ctx) -> Output`` into a :class:`Step`.
+
+    The overloads let a type checker hold ``input=`` against the annotation of
+    ``ctx``: ``@step(input=Brief)`` on ``def f(ctx: StepContext[Other])`` is an
+    error in the author's editor, and ``ctx.input`` completes as a ``Brief``.
+    """
 
     def build(func: Callable[..., Any]) -> Step:
         return Step(
@@ -254,12 +314,12 @@ class ForeachNode(Node):
     @property
     def input_schema(self) -> Any:
         inner = self.body.input_schema
-        return list[inner] if inner is not None else list
+        return GenericAlias(list, (inner,)) if inner is not None else list
 
     @property
     def output_schema(self) -> Any:
         inner = self.body.output_schema
-        return list[inner] if inner is not None else list
+        return GenericAlias(list, (inner,)) if inner is not None else list
 
     def children(self) -> Sequence[Node]:
         return (self.body,)
@@ -681,7 +741,7 @@ MAX_STEP_TIMEOUT = 366 * 86400.0  # a lease must be a date the database can hold
 MAX_SLEEP_SECONDS = 100 * 365 * 86400.0
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
     if isinstance(value, bool):
         return False
     return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))

@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from workflows.engine import registry
+from workflows.engine.constructs import construct_for
 from workflows.engine.definition import StepNode
 from workflows.engine.errors import WorkflowError
 from workflows.engine.leases import (
@@ -170,14 +171,8 @@ def _apply(transition: Transition, row: StepExecution, outcome: Outcome) -> None
         transition.suspend(row, outcome.payload, outcome.label)
     elif isinstance(outcome, Bailed):
         transition.bail(row, outcome.result)
-    elif row.kind == "branch":
-        transition.open_branch(row, list(outcome.value))
-    elif row.kind in ("dowhile", "dountil"):
-        transition.decide_loop(row, bool(outcome.value))
-    elif row.kind in ("sleep", "sleep_until") and row.status == ExecutionStatus.RUNNING:
-        transition.start_timer(row, outcome.value)
     else:
-        transition.complete(row, outcome.value)
+        construct_for(row.kind).evaluated(transition, row, outcome.value)
 
 
 def fire_timer(execution_id: int) -> bool:
@@ -194,11 +189,7 @@ def fire_timer(execution_id: int) -> bool:
             return True
         transition = Transition(run)
         transition.remember(row)
-        if row.kind in ("sleep", "sleep_until"):
-            transition.complete(row, row.input)
-        else:
-            row.wake_at = None
-            transition.make_ready(row)
+        construct_for(row.kind).fired(transition, row)
         transition.close()
         return True
 

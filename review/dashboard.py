@@ -23,7 +23,7 @@ from workflows.models import RunStatus, WorkflowRun
 PAGE_SIZE = 50
 MAX_SEARCH = 200
 STATUSES = {
-    "running": ("Running", (RunStatus.PENDING, RunStatus.RUNNING)),
+    "running": ("Running", (RunStatus.RUNNING,)),
     "waiting": ("Waiting for review", (RunStatus.SUSPENDED,)),
     "success": ("Finished", (RunStatus.SUCCESS,)),
     "failed": ("Failed", (RunStatus.FAILED,)),

@@ -13,7 +13,6 @@ TONES: dict[str, str] = {
     RunStatus.CANCELED: "neutral",
     RunStatus.SUSPENDED: "waiting",
     RunStatus.RUNNING: "running",
-    RunStatus.PENDING: "running",
 }
 
 

@@ -16,6 +16,7 @@ from django.db.models import Count, Max, QuerySet
 
 from review import timeline
 from review.permissions import runs_visible_to
+from workflows.engine.kinds import FUNCTION_KINDS, LOOP_KINDS, NodeKind
 from workflows.models import RunEvent, StepExecution, WorkflowRun
 
 DASHBOARD_LIMIT = 50
@@ -39,7 +40,7 @@ def planned_steps(graph: dict[str, Any]) -> int:
 
     def count(node: dict[str, Any]) -> int:
         kind = node.get("kind")
-        if kind in ("step", "map"):
+        if kind in FUNCTION_KINDS:
             return 1
         children: list[dict[str, Any]] = []
         children += node.get("nodes", [])
@@ -52,7 +53,7 @@ def planned_steps(graph: dict[str, Any]) -> int:
     return count({"nodes": graph.get("nodes", [])})
 
 
-COUNTED_KINDS = ("step", "map")
+COUNTED_KINDS = FUNCTION_KINDS
 
 
 def with_progress(runs: list[WorkflowRun]) -> list[WorkflowRun]:
@@ -112,9 +113,9 @@ class PipelineNode:
 
     @property
     def layout(self) -> str:
-        if self.kind in ("parallel", "branch"):
+        if self.kind in (NodeKind.PARALLEL, NodeKind.BRANCH):
             return "side-by-side"
-        if self.kind == "foreach":
+        if self.kind == NodeKind.FOREACH:
             return "items"
         return "sequence"
 
@@ -128,17 +129,17 @@ def pipeline(run: WorkflowRun, executions: list[StepExecution]) -> list[Pipeline
     def build(row: StepExecution) -> PipelineNode:
         node = PipelineNode(execution=row, step_id=row.step_id, kind=row.kind)
         kids = children.get(row.pk, [])
-        if row.kind in ("dowhile", "dountil"):
+        if row.kind in LOOP_KINDS:
             by_round: dict[int, list[PipelineNode]] = {}
             for kid in kids:
                 by_round.setdefault(kid.iteration, []).append(build(kid))
             node.groups = [PipelineGroup(f"round {i}", n) for i, n in by_round.items()]
-        elif row.kind == "foreach":
+        elif row.kind == NodeKind.FOREACH:
             by_item: dict[int, list[PipelineNode]] = {}
             for kid in kids:
                 by_item.setdefault(kid.item_index or 0, []).append(build(kid))
             node.groups = [PipelineGroup(f"item {i}", n) for i, n in sorted(by_item.items())]
-        elif row.kind in ("parallel", "branch"):
+        elif row.kind in (NodeKind.PARALLEL, NodeKind.BRANCH):
             node.groups = [PipelineGroup("", [build(kid)]) for kid in kids]
         elif kids:
             node.groups = [PipelineGroup("", [build(kid) for kid in kids])]

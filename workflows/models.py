@@ -14,9 +14,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from workflows.engine.kinds import LEAF_KINDS, NodeKind
+
 
 class RunStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
     RUNNING = "running", "Running"
     SUSPENDED = "suspended", "Suspended"
     SUCCESS = "success", "Success"
@@ -49,7 +50,7 @@ class WorkflowRun(models.Model):
     definition_version = models.CharField(max_length=64)
     graph = models.JSONField(default=dict, help_text="The step graph as it was when the run began")
     status = models.CharField(
-        max_length=16, choices=RunStatus.choices, default=RunStatus.PENDING, db_index=True
+        max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING, db_index=True
     )
     input = models.JSONField(default=dict)
     state = models.JSONField(default=dict, help_text="Workflow-level state set by steps")
@@ -100,9 +101,12 @@ class WorkflowRun(models.Model):
         return self.status in RunStatus.terminal()
 
 
-# Kinds whose rows do work themselves; the others hold children.
-LEAF_KINDS = ("step", "map", "sleep", "sleep_until")
-CONSTRUCT_KINDS = ("workflow", "parallel", "branch", "dowhile", "dountil", "foreach")
+class ExecutionPhase(models.TextChoices):
+    """What a construct row waits for while it is pending: a worker to run its code."""
+
+    NONE = "", "None"
+    EVALUATE = "evaluate", "Evaluate"  # a branch's conditions, a map, a sleep's function
+    CHECK = "check", "Check"  # a loop's condition, after an iteration
 
 
 class StepExecution(models.Model):
@@ -117,7 +121,7 @@ class StepExecution(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
     )
-    kind = models.CharField(max_length=16)
+    kind = models.CharField(max_length=16, choices=NodeKind.choices)
     step_id = models.CharField(max_length=120)
     path_key = models.CharField(max_length=500, help_text="Ids outermost first, joined by '.'")
     iteration = models.PositiveIntegerField(default=0, help_text="Loop iteration, from 1")
@@ -126,7 +130,11 @@ class StepExecution(models.Model):
         max_length=16, choices=ExecutionStatus.choices, default=ExecutionStatus.PENDING
     )
     phase = models.CharField(
-        max_length=16, blank=True, default="", help_text="What a construct waits for"
+        max_length=16,
+        choices=ExecutionPhase.choices,
+        blank=True,
+        default=ExecutionPhase.NONE,
+        help_text="What a construct waits for",
     )
     input = models.JSONField(null=True, blank=True)
     output = models.JSONField(null=True, blank=True)
@@ -247,7 +255,6 @@ class EventType(models.TextChoices):
     STEP_RESUMED = "step.resumed", "Step resumed"
     STEP_RETRYING = "step.retrying", "Step retrying"
     STEP_WAITING = "step.waiting", "Step waiting"
-    STEP_SKIPPED = "step.skipped", "Step skipped"
     STATE_CHANGED = "state.changed", "State changed"
     STEP_OUTPUT = "step.output", "Step output"  # ctx.emit(): progress, streamed tokens
 

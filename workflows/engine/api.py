@@ -35,6 +35,7 @@ from workflows.engine.errors import (
     WorkflowError,
 )
 from workflows.engine.forking import fork
+from workflows.engine.kinds import FUNCTION_KINDS, NodeKind
 from workflows.engine.snapshots import export_snapshot, snapshot  # noqa: F401 - part of the run API
 from workflows.engine.transition import Transition, lock_run
 from workflows.models import (
@@ -390,7 +391,7 @@ def retry_step(run_id: Any, path: PathLike | None = None, *, actor: Any = None) 
     with transaction.atomic():
         run = lock_run(get_run(run_id).pk)
         failed = StepExecution.objects.filter(
-            run=run, status=ExecutionStatus.FAILED, kind__in=("step", "map")
+            run=run, status=ExecutionStatus.FAILED, kind__in=FUNCTION_KINDS
         )
         if path is not None:
             failed = failed.filter(path_key=".".join(as_path(path)))
@@ -435,7 +436,7 @@ def _reopen_ancestors(transition: Transition, row: StepExecution) -> None:
         parent.status = ExecutionStatus.RUNNING
         parent.error = None
         parent.finished_at = None
-        if parent.kind == "foreach":
+        if parent.kind == NodeKind.FOREACH:
             book = parent.bookkeeping
             book["settled"] -= 1
             book["failed"] = (

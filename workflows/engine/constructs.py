@@ -32,8 +32,9 @@ from workflows.engine.definition import (
     WorkflowNode,
 )
 from workflows.engine.errors import SchemaMismatch, WorkflowError
+from workflows.engine.kinds import LOOP_KINDS, SLEEP_KINDS, NodeKind
 from workflows.engine.outcomes import error_from, public_error
-from workflows.models import EventType, ExecutionStatus, StepExecution
+from workflows.models import EventType, ExecutionPhase, ExecutionStatus, StepExecution
 
 if TYPE_CHECKING:
     from workflows.engine.transition import Transition
@@ -65,7 +66,7 @@ class Construct:
 class Step(Construct):
     """A typed step: its input is validated when the row is made, then a worker runs it."""
 
-    kinds = ("step",)
+    kinds = (NodeKind.STEP,)
 
     def start(self, t: Transition, row: StepExecution, node: Node) -> None:
         assert isinstance(node, StepNode)
@@ -76,17 +77,17 @@ class Step(Construct):
 class Map(Construct):
     """``.map(fn)``: a worker evaluates the function, and its result is the output."""
 
-    kinds = ("map",)
+    kinds = (NodeKind.MAP,)
 
     def start(self, t: Transition, row: StepExecution, node: Node) -> None:
-        row.phase = "evaluate"
+        row.phase = ExecutionPhase.EVALUATE
         t.make_ready(row)
 
 
 class Sequence(Construct):
     """A workflow's nodes, one after the other: the root and every nested workflow."""
 
-    kinds = ("workflow",)
+    kinds = (NodeKind.WORKFLOW,)
 
     def start(self, t: Transition, row: StepExecution, node: Node) -> None:
         assert isinstance(node, WorkflowNode)
@@ -164,7 +165,7 @@ class Join(Construct):
 class Parallel(Join):
     """Every branch starts at once with the same input."""
 
-    kinds = ("parallel",)
+    kinds = (NodeKind.PARALLEL,)
 
     def start(self, t: Transition, row: StepExecution, node: Node) -> None:
         assert isinstance(node, ParallelNode)
@@ -176,10 +177,10 @@ class Parallel(Join):
 class Branch(Join):
     """A worker evaluates the conditions; the cases they select run side by side."""
 
-    kinds = ("branch",)
+    kinds = (NodeKind.BRANCH,)
 
     def start(self, t: Transition, row: StepExecution, node: Node) -> None:
-        row.phase = "evaluate"
+        row.phase = ExecutionPhase.EVALUATE
         t.make_ready(row)
 
     def evaluated(self, t: Transition, row: StepExecution, value: Any) -> None:
@@ -188,12 +189,14 @@ class Branch(Join):
         node = t.node_of(row)
         assert isinstance(node, BranchNode)
         row.status = ExecutionStatus.RUNNING
-        row.phase = ""
+        row.phase = ExecutionPhase.NONE
         row.bookkeeping = {"selected": selected}
         t.release(row)
         row.save()
         t.event(
-            EventType.STEP_STARTED, execution=row, data={"kind": "branch", "selected": selected}
+            EventType.STEP_STARTED,
+            execution=row,
+            data={"kind": NodeKind.BRANCH, "selected": selected},
         )
         chosen = [case for _, case in node.cases if case.id in selected]
         if not chosen:
@@ -206,7 +209,7 @@ class Branch(Join):
 class Loop(Construct):
     """``dowhile`` / ``dountil``: a new body row per iteration, a condition checked after each."""
 
-    kinds = ("dowhile", "dountil")
+    kinds = LOOP_KINDS
 
     def start(self, t: Transition, row: StepExecution, node: Node) -> None:
         assert isinstance(node, LoopNode)
@@ -221,7 +224,7 @@ class Loop(Construct):
         if child.status != ExecutionStatus.SUCCESS:
             return
         parent.bookkeeping = {**parent.bookkeeping, "last_output": child.output}
-        parent.phase = "check"
+        parent.phase = ExecutionPhase.CHECK
         t.make_ready(parent)
 
     def evaluated(self, t: Transition, row: StepExecution, value: Any) -> None:
@@ -246,7 +249,7 @@ class Loop(Construct):
             return
         row.bookkeeping = {**row.bookkeeping, "iteration": iteration + 1}
         row.status = ExecutionStatus.RUNNING
-        row.phase = ""
+        row.phase = ExecutionPhase.NONE
         t.release(row)
         row.save()
         t.start(
@@ -261,7 +264,7 @@ class Loop(Construct):
 class Foreach(Construct):
     """One body row per item of a list, at most ``concurrency`` at a time, outputs in order."""
 
-    kinds = ("foreach",)
+    kinds = (NodeKind.FOREACH,)
 
     def start(self, t: Transition, row: StepExecution, node: Node) -> None:
         assert isinstance(node, ForeachNode)
@@ -343,12 +346,12 @@ class Foreach(Construct):
 class Sleep(Construct):
     """A durable timer; a worker first evaluates a sleep function, when there is one."""
 
-    kinds = ("sleep", "sleep_until")
+    kinds = SLEEP_KINDS
 
     def start(self, t: Transition, row: StepExecution, node: Node) -> None:
         assert isinstance(node, SleepNode)
         if node.fn is not None:
-            row.phase = "evaluate"
+            row.phase = ExecutionPhase.EVALUATE
             t.make_ready(row)
             return
         wake_at = (

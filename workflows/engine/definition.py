@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from workflows.engine import schemas
 from workflows.engine.errors import DefinitionChanged, DefinitionError
+from workflows.engine.kinds import NodeKind
 from workflows.engine.limits import problems as problems_in
 from workflows.engine.limits import text_problem
 
@@ -187,7 +188,7 @@ class Node:
 @dataclass(eq=False)
 class StepNode(Node):
     step: Step = field(default=None)  # type: ignore[assignment]
-    kind: ClassVar[str] = "step"
+    kind: ClassVar[str] = NodeKind.STEP
 
     @property
     def input_schema(self) -> Any:
@@ -215,7 +216,7 @@ class StepNode(Node):
 @dataclass(eq=False)
 class WorkflowNode(Node):
     workflow: Workflow = field(default=None)  # type: ignore[assignment]
-    kind: ClassVar[str] = "workflow"
+    kind: ClassVar[str] = NodeKind.WORKFLOW
 
     @property
     def input_schema(self) -> Any:
@@ -238,7 +239,7 @@ class WorkflowNode(Node):
 class ParallelNode(Node):
     branches: tuple[Node, ...] = ()
     allow_failure: bool = False
-    kind: ClassVar[str] = "parallel"
+    kind: ClassVar[str] = NodeKind.PARALLEL
 
     def children(self) -> Sequence[Node]:
         return self.branches
@@ -255,7 +256,7 @@ class ParallelNode(Node):
 @dataclass(eq=False)
 class BranchNode(Node):
     cases: tuple[tuple[Callable[..., bool], Node], ...] = ()
-    kind: ClassVar[str] = "branch"
+    kind: ClassVar[str] = NodeKind.BRANCH
 
     def children(self) -> Sequence[Node]:
         return [node for _, node in self.cases]
@@ -282,7 +283,7 @@ class LoopNode(Node):
 
     @property
     def kind(self) -> str:  # type: ignore[override]
-        return "dountil" if self.until else "dowhile"
+        return NodeKind.DOUNTIL if self.until else NodeKind.DOWHILE
 
     @property
     def input_schema(self) -> Any:
@@ -309,7 +310,7 @@ class LoopNode(Node):
 class ForeachNode(Node):
     body: Node = field(default=None)  # type: ignore[assignment]
     concurrency: int = 1
-    kind: ClassVar[str] = "foreach"
+    kind: ClassVar[str] = NodeKind.FOREACH
 
     @property
     def input_schema(self) -> Any:
@@ -337,7 +338,7 @@ class ForeachNode(Node):
 class MapNode(Node):
     fn: Callable[..., Any] = field(default=None)  # type: ignore[assignment]
     output: Any = None
-    kind: ClassVar[str] = "map"
+    kind: ClassVar[str] = NodeKind.MAP
 
     @property
     def output_schema(self) -> Any:
@@ -362,7 +363,9 @@ class SleepNode(Node):
 
     @property
     def kind(self) -> str:  # type: ignore[override]
-        return "sleep_until" if self.until is not None or self._fn_is_until else "sleep"
+        return (
+            NodeKind.SLEEP_UNTIL if self.until is not None or self._fn_is_until else NodeKind.SLEEP
+        )
 
     _fn_is_until: bool = False
 
@@ -470,10 +473,10 @@ class Workflow:
         return self._add(ForeachNode(id or f"foreach[{body.id}]", body, concurrency))
 
     def map(self, fn: Callable[..., Any], *, output: Any = None, id: str | None = None) -> Self:
-        return self._add(MapNode(id or self._auto_id("map"), fn, output))
+        return self._add(MapNode(id or self._auto_id(NodeKind.MAP), fn, output))
 
     def sleep(self, duration: float | Callable[..., float], *, id: str | None = None) -> Self:
-        node_id = id or self._auto_id("sleep")
+        node_id = id or self._auto_id(NodeKind.SLEEP)
         if callable(duration):
             return self._add(SleepNode(node_id, fn=duration))
         return self._add(SleepNode(node_id, seconds=duration))  # checked by commit()
@@ -481,7 +484,7 @@ class Workflow:
     def sleep_until(
         self, when: datetime | Callable[..., datetime], *, id: str | None = None
     ) -> Self:
-        node_id = id or self._auto_id("sleep_until")
+        node_id = id or self._auto_id(NodeKind.SLEEP_UNTIL)
         if callable(when):
             return self._add(SleepNode(node_id, fn=when, _fn_is_until=True))
         return self._add(SleepNode(node_id, until=when))
@@ -600,7 +603,7 @@ class Workflow:
         id: str | None,
     ) -> Self:
         body = self._wrap(item)
-        kind = "dountil" if until else "dowhile"
+        kind = NodeKind.DOUNTIL if until else NodeKind.DOWHILE
         node = LoopNode(id or f"{kind}[{body.id}]", body, condition, until, max_iterations)
         return self._add(node)
 

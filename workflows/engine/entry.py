@@ -24,6 +24,7 @@ from workflows.engine import registry
 from workflows.engine.constructs import construct_for
 from workflows.engine.definition import StepNode
 from workflows.engine.errors import WorkflowError
+from workflows.engine.kinds import FUNCTION_KINDS, SLEEP_KINDS
 from workflows.engine.leases import (
     SYSTEM_LEASE_SECONDS,
     attempt_seconds,
@@ -134,9 +135,7 @@ def _commit(claimed: Claim, outcome: Outcome, *, continue_inline: bool) -> Claim
     transition.remember(row)
     if claimed.parent is not None:
         transition.remember(claimed.parent)
-    hot_path = (
-        isinstance(outcome, Completed) and row.kind in ("step", "map") and not run.is_terminal
-    )
+    hot_path = isinstance(outcome, Completed) and row.kind in FUNCTION_KINDS and not run.is_terminal
     if hot_path:
         transition.apply_state(outcome.state_patch, row)
         transition.complete(row, outcome.value, guard=claimed.token)
@@ -184,7 +183,7 @@ def fire_timer(execution_id: int) -> bool:
         now = timezone.now()
         if run.is_terminal or row.status != ExecutionStatus.WAITING or (row.wake_at or now) > now:
             return False
-        if row.kind in ("sleep", "sleep_until") and not registry.is_registered(run.workflow_id):
+        if row.kind in SLEEP_KINDS and not registry.is_registered(run.workflow_id):
             wait_for_definition(run, row)
             return True
         transition = Transition(run)

@@ -30,6 +30,7 @@ from workflows.engine.errors import (
     SchemaMismatch,
     WorkflowError,
 )
+from workflows.engine.kinds import NodeKind
 from workflows.engine.transition import Transition
 from workflows.models import EventType, ExecutionStatus, RunStatus, StepExecution, WorkflowRun
 
@@ -208,7 +209,7 @@ def _copy_subtree(
     children: dict[int | None, list[StepExecution]],
 ) -> None:
     new = _copy_row(transition, old, parent=new_parent, status=ExecutionStatus.SUCCESS)
-    if new.kind == "step":
+    if new.kind == NodeKind.STEP:
         transition.run.steps_completed += 1
     for child in children[old.pk]:
         if child.status == ExecutionStatus.SUCCESS:

@@ -14,8 +14,8 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 
 from workflows.engine.errors import InvalidArgument, NotFound
+from workflows.engine.kinds import CONSTRUCT_KINDS, NodeKind
 from workflows.models import (
-    CONSTRUCT_KINDS,
     ExecutionStatus,
     RunEvent,
     StepExecution,
@@ -27,6 +27,7 @@ from workflows.models import (
 FORMAT = "handoff.snapshot"
 VERSION = 1
 ACTIVE_LEAF = {ExecutionStatus.PENDING, ExecutionStatus.RUNNING}
+BEFORE_START = "pending"  # the status as of an event before the run's first
 
 
 @dataclass
@@ -50,7 +51,7 @@ class ExecutionState:
 
 @dataclass
 class RunState:
-    status: str = "pending"
+    status: str = BEFORE_START
     input: Any = None
     state: dict[str, Any] = field(default_factory=dict)
     result: Any = None
@@ -164,7 +165,7 @@ def _fold(state: RunState, event: dict[str, Any]) -> None:
     if row is None:
         row = ExecutionState(
             id=execution_id,
-            kind=data.get("kind", "step"),
+            kind=data.get("kind", NodeKind.STEP),
             path_key=event["path_key"],
             iteration=data.get("iteration") or 0,
             item_index=data.get("item_index"),

@@ -24,7 +24,8 @@ from django.utils import timezone
 
 from workflows.engine import queue
 from workflows.engine.entry import expire_lease, fire_timer
-from workflows.models import LEAF_KINDS, ExecutionStatus, StepExecution
+from workflows.engine.kinds import LEAF_KINDS, LOOP_KINDS, NodeKind
+from workflows.models import ExecutionStatus, StepExecution
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def tick() -> TickReport:
         report.timers_fired += _isolated(fire_timer, execution_id)
     expired = StepExecution.objects.filter(
         status=ExecutionStatus.RUNNING,
-        kind__in=(*LEAF_KINDS, "branch", "dowhile", "dountil"),
+        kind__in=(*LEAF_KINDS, NodeKind.BRANCH, *LOOP_KINDS),
         lease_expires_at__lt=now,
     )
     for execution_id in expired.values_list("pk", flat=True)[:BATCH]:

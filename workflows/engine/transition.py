@@ -28,11 +28,13 @@ from workflows.engine import queue, registry, rows, schemas
 from workflows.engine.constructs import construct_for
 from workflows.engine.definition import Node, StepNode, Workflow, WorkflowNode
 from workflows.engine.errors import SchemaMismatch
+from workflows.engine.kinds import NodeKind
 from workflows.engine.leases import attempt_seconds, lease_seconds
 from workflows.engine.outcomes import Claim, StaleClaim, error_from, public_error
 from workflows.models import (
     LEAF_KINDS,
     EventType,
+    ExecutionPhase,
     ExecutionStatus,
     RunEvent,
     RunStatus,
@@ -142,12 +144,12 @@ class Transition:
             path=[],
             input_json=self.run.input,
         )
-        root.kind = "workflow"
+        root.kind = NodeKind.WORKFLOW
         root.status = ExecutionStatus.RUNNING
         root.started_at = self.now
         root.save()
         self.remember(root)
-        self.event(EventType.STEP_STARTED, execution=root, data={"kind": "workflow"})
+        self.event(EventType.STEP_STARTED, execution=root, data={"kind": NodeKind.WORKFLOW})
         self.start(self.workflow.nodes[0], parent=root, input_json=self.run.input, prefix=[])
 
     def start(
@@ -243,7 +245,7 @@ class Transition:
 
     def start_timer(self, row: StepExecution, wake_at: datetime) -> None:
         row.status = ExecutionStatus.WAITING
-        row.phase = ""
+        row.phase = ExecutionPhase.NONE
         row.wake_at = wake_at
         row.started_at = row.started_at or self.now
         self.release(row)
@@ -267,7 +269,7 @@ class Transition:
         """Record success. With ``guard``, the same UPDATE verifies the claim is still ours."""
         row.status = ExecutionStatus.SUCCESS
         row.output = output
-        row.phase = ""
+        row.phase = ExecutionPhase.NONE
         row.finished_at = self.now
         self.release(row)
         finished = ["status", "output", "phase", "finished_at", "claim_token", "lease_expires_at"]
@@ -277,7 +279,7 @@ class Transition:
         else:
             row.save(update_fields=finished)
         self.remember(row)
-        if row.kind == "step":
+        if row.kind == NodeKind.STEP:
             self.run.steps_completed += 1
         self.event(
             EventType.STEP_COMPLETED,
@@ -295,7 +297,7 @@ class Transition:
     def fail(self, row: StepExecution, error: dict[str, Any]) -> None:
         row.status = ExecutionStatus.FAILED
         row.error = error
-        row.phase = ""
+        row.phase = ExecutionPhase.NONE
         row.finished_at = self.now
         self.release(row)
         row.save()
@@ -432,7 +434,7 @@ class Transition:
             row.save()
         self.event(EventType.STEP_STARTED, execution=row, data=started_data(row))
         parent = self._rows.get(row.parent_id) if row.parent_id else None
-        reusable = parent if parent is not None and parent.kind == "workflow" else None
+        reusable = parent if parent is not None and parent.kind == NodeKind.WORKFLOW else None
         self.claimed = Claim(
             execution=row,
             run=self.run,

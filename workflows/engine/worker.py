@@ -35,6 +35,7 @@ from workflows.engine.definition import (
 )
 from workflows.engine.entry import claim, commit
 from workflows.engine.errors import InvalidData, SchemaMismatch, WorkflowError
+from workflows.engine.kinds import NodeKind
 from workflows.engine.leases import heartbeat_lease, renew_lease
 from workflows.engine.outcomes import (
     Bailed,
@@ -237,7 +238,9 @@ def _evaluate_system(node: Node, row: StepExecution, run: WorkflowRun, workflow:
     if isinstance(node, LoopNode):
         return bool(node.condition(check))
     if isinstance(node, SleepNode) and node.fn is not None:
-        return _wake_time(node.fn(check), until=node.kind == "sleep_until", path=row.path_key)
+        return _wake_time(
+            node.fn(check), until=node.kind == NodeKind.SLEEP_UNTIL, path=row.path_key
+        )
     raise AssertionError(f"nothing to evaluate for {node.kind} {row.path_key!r}")
 
 

@@ -34,6 +34,9 @@ class Figure:
 
     @property
     def verdict(self) -> str:
+        if self.baseline == 0 and not math.isnan(self.value):  # a count that must stay 0
+            good = self.value <= 0 if self.lower_is_better else self.value >= 0
+            return "meets target" if good else "misses target"
         if self.ratio is None:
             return ""
         good = self.ratio <= 1 if self.lower_is_better else self.ratio >= 1
@@ -84,7 +87,11 @@ class Report:
         out.write(f"\n{self.name} benchmark ({setup})\n\n")
         rows = [("figure", "value", "baseline", "ratio", "")]
         for f in self.figures:
-            baseline = f"{_fmt(f.baseline)} {f.unit} ({f.baseline_name})" if f.baseline else "-"
+            baseline = (
+                f"{_fmt(f.baseline)} {f.unit} ({f.baseline_name})"
+                if f.baseline is not None
+                else "-"
+            )
             ratio = f"{f.ratio:.2f}" if f.ratio is not None else "-"
             rows.append((f.key, f"{_fmt(f.value)} {f.unit}", baseline, ratio, f.verdict or f.note))
         widths = [max(len(row[i]) for row in rows) for i in range(5)]

@@ -1,5 +1,5 @@
-"""``manage.py bench engine|stream|pages|research|faults [--json FILE] [--quick]``: benchmarks
-that print their figures.
+"""``manage.py bench engine|stream|pages|research|faults|load [--json FILE] [--quick]``:
+benchmarks that print their figures.
 
 The command re-runs itself in a subprocess pointed at a scratch database of
 the configured kind (SQLite file or PostgreSQL database) and the configured
@@ -27,6 +27,7 @@ BENCHMARKS = {
     "research": ("bench.research", None),
     "pages": ("bench.pages", "workflows.content_brief.workflow"),
     "faults": ("bench.faults", "bench.fault_workloads"),
+    "load": ("bench.load", "workflows.content_brief.workflow"),
 }
 
 

@@ -7,8 +7,10 @@ functions, conditions and map functions run in the worker before the commit.
 
 A run is a tree of :class:`StepExecution` rows. The root row is the workflow
 itself; a construct row (nested workflow, parallel, branch, loop, foreach)
-settles when its children do, and ``Transition.settle`` is the one place that
-decides what comes next.
+settles when its children do. The transition keeps the rows, the events and
+the run; what a row of each kind does when it starts, when a child settles and
+when its code was evaluated is the business of its class in
+:mod:`workflows.engine.constructs`.
 """
 
 from __future__ import annotations
@@ -23,23 +25,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from workflows.engine import queue, registry, rows, schemas
-from workflows.engine.definition import (
-    BranchNode,
-    ForeachNode,
-    LoopNode,
-    Node,
-    ParallelNode,
-    SleepNode,
-    StepNode,
-    Workflow,
-    WorkflowNode,
-)
-from workflows.engine.errors import SchemaMismatch, WorkflowError
+from workflows.engine.constructs import construct_for
+from workflows.engine.definition import Node, StepNode, Workflow, WorkflowNode
+from workflows.engine.errors import SchemaMismatch
+from workflows.engine.kinds import NodeKind
 from workflows.engine.leases import attempt_seconds, lease_seconds
 from workflows.engine.outcomes import Claim, StaleClaim, error_from, public_error
 from workflows.models import (
     LEAF_KINDS,
     EventType,
+    ExecutionPhase,
     ExecutionStatus,
     RunEvent,
     RunStatus,
@@ -149,12 +144,12 @@ class Transition:
             path=[],
             input_json=self.run.input,
         )
-        root.kind = "workflow"
+        root.kind = NodeKind.WORKFLOW
         root.status = ExecutionStatus.RUNNING
         root.started_at = self.now
         root.save()
         self.remember(root)
-        self.event(EventType.STEP_STARTED, execution=root, data={"kind": "workflow"})
+        self.event(EventType.STEP_STARTED, execution=root, data={"kind": NodeKind.WORKFLOW})
         self.start(self.workflow.nodes[0], parent=root, input_json=self.run.input, prefix=[])
 
     def start(
@@ -167,6 +162,7 @@ class Transition:
         iteration: int | None = None,
         item_index: int | None = None,
     ) -> StepExecution:
+        """A new row for ``node`` under ``parent``, started as its kind starts (see constructs)."""
         row = self._new_row(
             node,
             parent=parent,
@@ -175,19 +171,7 @@ class Transition:
             iteration=iteration,
             item_index=item_index,
         )
-        starter = {
-            "step": self._start_step,
-            "workflow": self._start_nested,
-            "parallel": self._start_parallel,
-            "branch": self._start_evaluated,
-            "map": self._start_evaluated,
-            "dowhile": self._start_loop,
-            "dountil": self._start_loop,
-            "foreach": self._start_foreach,
-            "sleep": self._start_sleep,
-            "sleep_until": self._start_sleep,
-        }[node.kind]
-        starter(row, node)
+        construct_for(node.kind).start(self, row, node)
         return row
 
     def _new_row(
@@ -213,7 +197,7 @@ class Transition:
             input=input_json,
         )
 
-    def _validated_input(self, row: StepExecution, schema: Any) -> bool:
+    def validated_input(self, row: StepExecution, schema: Any) -> bool:
         """Validate the row's input in place; on mismatch the row fails with the field list."""
         try:
             row.input = schemas.dump(
@@ -244,7 +228,7 @@ class Transition:
             self.remember(row)
         self._unsaved = []
 
-    def _open_construct(self, row: StepExecution, **bookkeeping: Any) -> None:
+    def open_construct(self, row: StepExecution, **bookkeeping: Any) -> None:
         row.status = ExecutionStatus.RUNNING
         row.started_at = self.now
         row.bookkeeping = bookkeeping
@@ -256,84 +240,9 @@ class Transition:
             data={"kind": row.kind, "iteration": row.iteration, "item_index": row.item_index},
         )
 
-    def _start_step(self, row: StepExecution, node: Node) -> None:
-        assert isinstance(node, StepNode)
-        if self._validated_input(row, node.step.input):
-            self.make_ready(row)
-
-    def _start_evaluated(self, row: StepExecution, node: Node) -> None:
-        row.phase = "evaluate"
-        self.make_ready(row)
-
-    def _start_nested(self, row: StepExecution, node: Node) -> None:
-        assert isinstance(node, WorkflowNode)
-        if not self._validated_input(row, node.workflow.input):
-            return
-        self._open_construct(row)
-        self.start(node.workflow.nodes[0], parent=row, input_json=row.input, prefix=row.path)
-
-    def _start_parallel(self, row: StepExecution, node: Node) -> None:
-        assert isinstance(node, ParallelNode)
-        self._open_construct(row)
-        for branch in node.branches:
-            self.start(branch, parent=row, input_json=row.input, prefix=row.path[:-1])
-
-    def _start_loop(self, row: StepExecution, node: Node) -> None:
-        assert isinstance(node, LoopNode)
-        self._open_construct(row, iteration=1)
-        self.start(node.body, parent=row, input_json=row.input, prefix=row.path[:-1], iteration=1)
-
-    def _start_foreach(self, row: StepExecution, node: Node) -> None:
-        assert isinstance(node, ForeachNode)
-        if not isinstance(row.input, list):
-            row.save()
-            self.remember(row)
-            self.fail(
-                row,
-                {
-                    "type": "InvalidInput",
-                    "message": f"foreach {node.id!r} needs a list as input, "
-                    f"got {type(row.input).__name__}; reshape the data with .map()",
-                },
-            )
-            return
-        self._open_construct(row, total=len(row.input), next=0, settled=0, failed=False)
-        if not row.input:
-            self.complete(row, [])
-            return
-        for _ in range(min(node.concurrency, len(row.input))):
-            self._start_next_item(row, node)
-
-    def _start_next_item(self, row: StepExecution, node: ForeachNode) -> None:
-        index = row.bookkeeping["next"]
-        row.bookkeeping["next"] = index + 1
-        row.save(update_fields=["bookkeeping"])
-        self.start(
-            node.body,
-            parent=row,
-            input_json=row.input[index],
-            prefix=row.path[:-1],
-            item_index=index,
-        )
-
-    def _start_sleep(self, row: StepExecution, node: Node) -> None:
-        assert isinstance(node, SleepNode)
-        if node.fn is not None:
-            row.phase = "evaluate"
-            self.make_ready(row)
-            return
-        wake_at = (
-            node.until
-            if node.until is not None
-            else self.now + timedelta(seconds=node.seconds or 0)
-        )
-        row.save()
-        self.remember(row)
-        self.start_timer(row, wake_at)
-
     def start_timer(self, row: StepExecution, wake_at: datetime) -> None:
         row.status = ExecutionStatus.WAITING
-        row.phase = ""
+        row.phase = ExecutionPhase.NONE
         row.wake_at = wake_at
         row.started_at = row.started_at or self.now
         self.release(row)
@@ -357,7 +266,7 @@ class Transition:
         """Record success. With ``guard``, the same UPDATE verifies the claim is still ours."""
         row.status = ExecutionStatus.SUCCESS
         row.output = output
-        row.phase = ""
+        row.phase = ExecutionPhase.NONE
         row.finished_at = self.now
         self.release(row)
         finished = ["status", "output", "phase", "finished_at", "claim_token", "lease_expires_at"]
@@ -367,7 +276,7 @@ class Transition:
         else:
             row.save(update_fields=finished)
         self.remember(row)
-        if row.kind == "step":
+        if row.kind == NodeKind.STEP:
             self.run.steps_completed += 1
         self.event(
             EventType.STEP_COMPLETED,
@@ -385,7 +294,7 @@ class Transition:
     def fail(self, row: StepExecution, error: dict[str, Any]) -> None:
         row.status = ExecutionStatus.FAILED
         row.error = error
-        row.phase = ""
+        row.phase = ExecutionPhase.NONE
         row.finished_at = self.now
         self.release(row)
         row.save()
@@ -460,175 +369,7 @@ class Transition:
         parent = self.row(row.parent_id)
         if parent.status in ExecutionStatus.terminal():
             return
-        {
-            "workflow": self._settle_sequence,
-            "parallel": self._settle_join,
-            "branch": self._settle_join,
-            "dowhile": self._settle_loop,
-            "dountil": self._settle_loop,
-            "foreach": self._settle_foreach,
-        }[parent.kind](parent, row)
-
-    def _settle_sequence(self, parent: StepExecution, child: StepExecution) -> None:
-        if child.status == ExecutionStatus.FAILED:
-            self.fail(parent, child.error or {"message": "a step failed"})
-            return
-        if child.status != ExecutionStatus.SUCCESS:
-            return
-        try:
-            workflow = self.workflow_of(parent)
-            index = workflow.position(child.step_id)
-            if index is None:
-                workflow.node(child.step_id)  # raises DefinitionChanged naming the step
-                raise AssertionError(f"{child.step_id!r} is not a top-level node")
-        except WorkflowError as exc:
-            self.fail(parent, error_from(exc))
-            return
-        if index + 1 < len(workflow.nodes):
-            self.start(
-                workflow.nodes[index + 1],
-                parent=parent,
-                input_json=child.output,
-                prefix=parent.path,
-            )
-            return
-        try:
-            output = schemas.dump(
-                workflow.output,
-                schemas.validate(
-                    workflow.output, child.output, what=f"output of workflow {workflow.id!r}"
-                ),
-            )
-        except SchemaMismatch as exc:
-            self.fail(parent, error_from(exc))
-            return
-        self.complete(parent, output)
-
-    def _settle_join(self, parent: StepExecution, child: StepExecution) -> None:
-        self.flush()
-        siblings = list(StepExecution.objects.filter(parent=parent).order_by("id"))
-        if any(s.status not in ExecutionStatus.terminal() for s in siblings):
-            return
-        node = self.node_of(parent)
-        failed = [s for s in siblings if s.status == ExecutionStatus.FAILED]
-        if failed and not getattr(node, "allow_failure", False):
-            names = ", ".join(s.step_id for s in failed)
-            self.fail(
-                parent,
-                {
-                    "type": "BranchFailed",
-                    "message": f"{len(failed)} of {len(siblings)} branches failed ({names}): "
-                    + "; ".join(public_error(s.error or {})["message"] for s in failed),
-                    "branches": {s.step_id: public_error(s.error or {}) for s in failed},
-                },
-            )
-            return
-        output = {
-            s.step_id: s.output if s.status == ExecutionStatus.SUCCESS else None for s in siblings
-        }
-        self.complete(parent, output)
-
-    def _settle_loop(self, parent: StepExecution, child: StepExecution) -> None:
-        if child.status == ExecutionStatus.FAILED:
-            self.fail(parent, child.error or {"message": "the loop body failed"})
-            return
-        if child.status != ExecutionStatus.SUCCESS:
-            return
-        parent.bookkeeping = {**parent.bookkeeping, "last_output": child.output}
-        parent.phase = "check"
-        self.make_ready(parent)
-
-    def _settle_foreach(self, parent: StepExecution, child: StepExecution) -> None:
-        node = self.node_of(parent)
-        assert isinstance(node, ForeachNode)
-        book = parent.bookkeeping
-        if child.status not in (ExecutionStatus.SUCCESS, ExecutionStatus.FAILED):
-            return
-        self.flush()
-        book["settled"] += 1
-        if child.status == ExecutionStatus.FAILED:
-            book["failed"] = True
-        parent.save(update_fields=["bookkeeping"])
-        if (
-            child.status == ExecutionStatus.SUCCESS
-            and book["next"] < book["total"]
-            and not book["failed"]
-        ):
-            self._start_next_item(parent, node)
-        if book["settled"] < book["next"]:
-            return  # items still in flight
-        if book["failed"]:
-            errors = [
-                f"item {i}: {public_error(e or {})['message']}"
-                for i, e in StepExecution.objects.filter(
-                    parent=parent, status=ExecutionStatus.FAILED
-                ).values_list("item_index", "error")
-            ]
-            self.fail(
-                parent,
-                {
-                    "type": "ItemFailed",
-                    "message": f"foreach {node.id!r} failed: " + "; ".join(errors),
-                },
-            )
-            return
-        if book["settled"] == book["total"]:
-            outputs = dict(
-                StepExecution.objects.filter(
-                    parent=parent, status=ExecutionStatus.SUCCESS
-                ).values_list("item_index", "output")
-            )
-            self.complete(parent, [outputs.get(i) for i in range(book["total"])])
-
-    def decide_loop(self, row: StepExecution, condition_result: bool) -> None:
-        node = self.node_of(row)
-        assert isinstance(node, LoopNode)
-        repeat = bool(condition_result) != node.until
-        iteration = row.bookkeeping.get("iteration", 1)
-        last_output = row.bookkeeping.get("last_output")
-        if not repeat:
-            self.complete(row, last_output, iterations=iteration)
-            return
-        if iteration >= node.max_iterations:
-            self.fail(
-                row,
-                {
-                    "type": "LoopLimitReached",
-                    "message": f"loop {node.id!r} reached its cap of {node.max_iterations} "
-                    "iterations and its condition still asked for another",
-                },
-            )
-            return
-        row.bookkeeping = {**row.bookkeeping, "iteration": iteration + 1}
-        row.status = ExecutionStatus.RUNNING
-        row.phase = ""
-        self.release(row)
-        row.save()
-        self.start(
-            node.body,
-            parent=row,
-            input_json=last_output,
-            prefix=row.path[:-1],
-            iteration=iteration + 1,
-        )
-
-    def open_branch(self, row: StepExecution, selected: list[str]) -> None:
-        node = self.node_of(row)
-        assert isinstance(node, BranchNode)
-        row.status = ExecutionStatus.RUNNING
-        row.phase = ""
-        row.bookkeeping = {"selected": selected}
-        self.release(row)
-        row.save()
-        self.event(
-            EventType.STEP_STARTED, execution=row, data={"kind": "branch", "selected": selected}
-        )
-        chosen = [case for _, case in node.cases if case.id in selected]
-        if not chosen:
-            self.complete(row, {})
-            return
-        for case in chosen:
-            self.start(case, parent=row, input_json=row.input, prefix=row.path[:-1])
+        construct_for(parent.kind).settle(self, parent, row)
 
     # -- the run as a whole --------------------------------------------------------------------
 
@@ -690,7 +431,7 @@ class Transition:
             row.save()
         self.event(EventType.STEP_STARTED, execution=row, data=started_data(row))
         parent = self._rows.get(row.parent_id) if row.parent_id else None
-        reusable = parent if parent is not None and parent.kind == "workflow" else None
+        reusable = parent if parent is not None and parent.kind == NodeKind.WORKFLOW else None
         self.claimed = Claim(
             execution=row,
             run=self.run,

@@ -1,21 +1,42 @@
 """Settings read from the environment; with nothing set, SQLite and no Redis.
 
-Every knob is listed in README.md under "Configuration".
+Every knob is listed in README.md under "Configuration". Secrets (SECRET_KEY,
+the passwords inside DATABASE_URL and REDIS_URL, LLM_API_KEY) come only from
+the environment; docs/deploy.md ("Security") says how they are kept out of
+logs and error pages. The engine's and the content brief's settings are
+declared once, with their defaults, in workflows/engine/conf.py and
+workflows/content_brief/conf.py: here they are set only when the environment
+sets them.
 """
 
 from __future__ import annotations
 
-import os
+from datetime import timedelta
 from pathlib import Path
 
-from config.env import database_from_url, env_bool, env_int, env_list, sqlite_database
+from config.env import (
+    EnvVar,
+    database_from_url,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    from_environment,
+    redis_url,
+    secret_key,
+    sqlite_database,
+)
+from workflows.content_brief import conf as content_brief_conf
+from workflows.engine import conf as engine_conf
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("HANDOFF_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR = Path(env_str("HANDOFF_VAR_DIR") or BASE_DIR / "var")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = os.environ.get("SECRET_KEY", "handoff-insecure-development-key-change-me")
+# With DEBUG off, a missing, public or weak key stops startup (config/env.py).
+SECRET_KEY = secret_key(DEBUG)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -31,6 +52,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_q",
+    "axes",
     "workflows",
     "review",
     "bench",
@@ -45,7 +67,26 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: it turns a locked-out sign-in into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Sign-in attempts are limited (django-axes): after HANDOFF_LOGIN_FAILURE_LIMIT wrong
+# passwords for one username from one address, that pair is refused, even with the
+# right password, until HANDOFF_LOGIN_COOLOFF_MINUTES have passed since the last
+# failure. Counts live in the database, so every web process shares them. Both the
+# app's sign-in page and the admin's are covered: both go through authenticate().
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("HANDOFF_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_float("HANDOFF_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "review.signin.locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # failures are kept; successful sign-ins are in last_login
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
@@ -67,15 +108,18 @@ TEMPLATES = [
     },
 ]
 
-DATABASE_URL = os.environ.get("DATABASE_URL", "")
+_database_url = env_str("DATABASE_URL")  # not a setting: it may hold the password
 DATABASES = {
-    "default": database_from_url(DATABASE_URL)
-    if DATABASE_URL
+    "default": database_from_url(_database_url)
+    if _database_url
     else sqlite_database(VAR_DIR / "handoff.sqlite3")
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = redis_url("REDIS_URL")
+QUEUE_NAME = env_str("HANDOFF_QUEUE_NAME", "handoff")
+# Error pages and reports show settings; this filter masks passwords inside addresses.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.redaction.CredentialsFilter"
 
 if REDIS_URL:
     CHANNEL_LAYERS = {
@@ -88,7 +132,7 @@ if REDIS_URL:
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
                 "group_expiry": 3600,
-                "prefix": "asgi-" + os.environ.get("HANDOFF_QUEUE_NAME", "handoff"),
+                "prefix": "asgi-" + QUEUE_NAME,
             },
         }
     }
@@ -99,24 +143,27 @@ else:
 # and sweeper guarantee progress, so the broker's redelivery is only a backstop:
 # failures are acknowledged (the engine retries steps itself) and `retry` stays
 # above `timeout` so a long task is never handed out twice by the broker.
+_task_timeout = env_int("HANDOFF_TASK_TIMEOUT", 1800, minimum=1)
 Q_CLUSTER = {
-    "name": os.environ.get("HANDOFF_QUEUE_NAME", "handoff"),
-    "workers": env_int("HANDOFF_WORKERS", 2),
-    "timeout": env_int("HANDOFF_TASK_TIMEOUT", 1800),
-    "retry": env_int("HANDOFF_TASK_TIMEOUT", 1800) + 60,
+    "name": QUEUE_NAME,
+    "workers": env_int("HANDOFF_WORKERS", 2, minimum=1),
+    "timeout": _task_timeout,
+    "retry": _task_timeout + 60,
     "max_attempts": 1,
     "ack_failures": True,
     "queue_limit": 4,
     "recycle": 1000,
     "save_limit": 100,
     "catch_up": False,
-    "poll": float(os.environ.get("HANDOFF_ORM_POLL", "0.05")),
+    "poll": env_float("HANDOFF_ORM_POLL", 0.05, minimum=0.001),
     "label": "Task queue",
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+    # The ORM broker, woken by an enqueue instead of waiting out its poll.
+    Q_CLUSTER["broker_class"] = "workflows.engine.broker.WakingORM"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -124,7 +171,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
@@ -141,61 +188,42 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
     "loggers": {
-        "workflows": {"level": os.environ.get("HANDOFF_LOG_LEVEL", "INFO")},
+        "workflows": {"level": env_str("HANDOFF_LOG_LEVEL", "INFO")},
         "django_q": {"level": "WARNING"},
     },
 }
 
-# The engine. Modules that define workflows, imported when the app is ready.
-HANDOFF_WORKFLOW_MODULES = env_list(
-    "HANDOFF_WORKFLOW_MODULES", ["workflows.content_brief.workflow"]
-)
-# How long a sequential chain may keep running inline in one worker task before
-# the rest is handed back to the queue (so a worker is never monopolised).
-HANDOFF_INLINE_BUDGET_SECONDS = float(os.environ.get("HANDOFF_INLINE_BUDGET_SECONDS", "5"))
-# Seconds past a step's timeout before its claim is presumed lost (worker died).
-HANDOFF_LEASE_GRACE_SECONDS = float(os.environ.get("HANDOFF_LEASE_GRACE_SECONDS", "15"))
-# A short lease the worker renews while a step runs (0: the lease is the step's whole
-# timeout + grace). 20 in production: a dead worker's step reruns within ~20 s.
-HANDOFF_LEASE_SECONDS = float(os.environ.get("HANDOFF_LEASE_SECONDS", "0"))
-# A run whose workflow the claiming worker does not define (a rolling deploy) waits and is
-# retried; after this many seconds it fails with a message (docs/engine.md).
-HANDOFF_MISSING_WORKFLOW_SECONDS = float(os.environ.get("HANDOFF_MISSING_WORKFLOW_SECONDS", "600"))
-# Limits on what people and programs send, in bytes of compact UTF-8 JSON; the same on
-# every database. Over a limit the call is refused with 413 (workflows/engine/limits.py).
-HANDOFF_MAX_INPUT_BYTES = env_int("HANDOFF_MAX_INPUT_BYTES", 1_000_000)
-HANDOFF_MAX_RESUME_BYTES = env_int("HANDOFF_MAX_RESUME_BYTES", 1_000_000)
-HANDOFF_MAX_EMIT_BYTES = env_int("HANDOFF_MAX_EMIT_BYTES", 100_000)
-HANDOFF_MAX_EVENT_BYTES = env_int("HANDOFF_MAX_EVENT_BYTES", 2_000_000)
-# Each django-q2 worker (of `runcluster` or plain `qcluster`) runs the ticker that fires
-# timers and recovers lost work; 0 when tickers run elsewhere (workflows/engine/ticker.py).
-HANDOFF_TICKER = env_bool("HANDOFF_TICKER", True)
-# "django_q" in production; tests use "manual" and drain the queue in-process.
-HANDOFF_QUEUE = os.environ.get("HANDOFF_QUEUE", "django_q")
+# The engine and the content-brief pipeline: only what the environment sets; each
+# default is declared once in workflows/engine/conf.py or workflows/content_brief/conf.py.
+globals().update(from_environment(engine_conf.SETTINGS + content_brief_conf.SETTINGS))
 
-# The content-brief pipeline. With nothing set, every provider is the app's own
-# demo corpus at /demo/ on CONTENT_BRIEF_DEMO_BASE_URL, reached over HTTP.
-CONTENT_BRIEF_DEMO_BASE_URL = os.environ.get("CONTENT_BRIEF_DEMO_BASE_URL", "http://127.0.0.1:8000")
-CONTENT_BRIEF_SEARCH_URL = os.environ.get("CONTENT_BRIEF_SEARCH_URL", "")
-CONTENT_BRIEF_COMMUNITY_URL = os.environ.get("CONTENT_BRIEF_COMMUNITY_URL", "")
-CONTENT_BRIEF_FETCH_ALLOW_HOSTS = env_list("CONTENT_BRIEF_FETCH_ALLOW_HOSTS", [])
-CONTENT_BRIEF_FETCH_TIMEOUT = float(os.environ.get("CONTENT_BRIEF_FETCH_TIMEOUT", "10"))
+# The review app's limits; their defaults are beside their readers (review/decisions.py,
+# review/claims.py, review/api.py).
+globals().update(
+    from_environment(
+        [
+            EnvVar("HANDOFF_DRAFT_MAX_CHARS", "int", minimum=1),
+            EnvVar("HANDOFF_CLAIM_IDLE_SECONDS", "float", minimum=1),
+            EnvVar("HANDOFF_API_MAX_BODY_BYTES", "int", minimum=1),
+        ]
+    )
+)
 
 # Live observation (review/live/). Websocket feeds poll the event log as a safety
 # net for lost notifications. Redis, or PostgreSQL's LISTEN/NOTIFY, carries those
 # notifications between processes; on SQLite without Redis the web process watches
 # the database files instead, and the poll is frequent because it is cheap there.
 _NOTIFIED_ACROSS_PROCESSES = bool(REDIS_URL) or "postgresql" in DATABASES["default"]["ENGINE"]
-HANDOFF_LIVE_POLL_SECONDS = float(
-    os.environ.get("HANDOFF_LIVE_POLL_SECONDS", "2.0" if _NOTIFIED_ACROSS_PROCESSES else "0.25")
+HANDOFF_LIVE_POLL_SECONDS = env_float(
+    "HANDOFF_LIVE_POLL_SECONDS", 2.0 if _NOTIFIED_ACROSS_PROCESSES else 0.25, minimum=0.01
 )
 # Embedded (SQLite, no Redis): how often the web process checks the SQLite files for
 # commits by other processes, to read the event log at once instead of at the next poll.
-HANDOFF_LIVE_WATCH_SECONDS = float(os.environ.get("HANDOFF_LIVE_WATCH_SECONDS", "0.02"))
+HANDOFF_LIVE_WATCH_SECONDS = env_float("HANDOFF_LIVE_WATCH_SECONDS", 0.02, minimum=0.001)
 # The largest websocket message the live streams send (daphne refuses over 1 MiB): larger
 # values go by reference, larger pages in parts (review/live/messages.py).
-HANDOFF_LIVE_MESSAGE_BYTES = env_int("HANDOFF_LIVE_MESSAGE_BYTES", 256 * 1024)
+HANDOFF_LIVE_MESSAGE_BYTES = env_int("HANDOFF_LIVE_MESSAGE_BYTES", 256 * 1024, minimum=1024)
 # The most a page of GET /api/runs/<id>/events holds, in bytes (at least one event).
-HANDOFF_API_PAGE_BYTES = env_int("HANDOFF_API_PAGE_BYTES", 4_000_000)
+HANDOFF_API_PAGE_BYTES = env_int("HANDOFF_API_PAGE_BYTES", 4_000_000, minimum=1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, path, re_path
 
-from review import actions, api, downloads, insights_views, queue_views, views
+from review import actions, api, downloads, insights_views, queue_views, signin, views
 
 app_name = "review"
 
@@ -17,13 +17,7 @@ QUESTION = "runs/<uuid:run_id>/questions/<uuid:suspension_id>/"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.dashboard, name="dashboard"),
     # Django's own sign-in, so reviewers and editors (not staff) can sign in too.
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="review/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("login/", signin.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("start/<slug:workflow_id>/", actions.start, name="start"),
     path("queue/", queue_views.queue_page, name="queue"),

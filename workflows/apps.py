@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
-from django.conf import settings
 
 
 class WorkflowsConfig(AppConfig):
@@ -12,8 +11,8 @@ class WorkflowsConfig(AppConfig):
     def ready(self) -> None:
         from django_q.signals import post_spawn
 
-        from workflows.engine import registry, ticker
+        from workflows.engine import conf, registry, ticker
 
-        registry.load_modules(list(getattr(settings, "HANDOFF_WORKFLOW_MODULES", [])))
+        registry.load_modules(conf.WORKFLOW_MODULES.get())
         # Every worker of any cluster (plain qcluster too) runs a ticker: docs/engine.md.
         post_spawn.connect(ticker.start_in_worker, dispatch_uid="handoff-ticker")

@@ -31,8 +31,7 @@ ARTICLE = "/demo/articles/composting-at-home-beginners-guide/"
 def demo_site(live_server: Any, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Point every provider at the live server's /demo/, with no LLM configured."""
     settings.CONTENT_BRIEF_DEMO_BASE_URL = live_server.url
-    monkeypatch.delenv("LLM_BASE_URL", raising=False)
-    monkeypatch.delenv("LLM_API_KEY", raising=False)
+    settings.LLM_BASE_URL = settings.LLM_API_KEY = ""
     yield live_server.url
 
 
@@ -305,10 +304,10 @@ def test_a_bad_url_is_refused_before_the_run_starts(db: None) -> None:
 
 
 def test_an_llm_writes_the_draft_and_its_tokens_stream(
-    demo_site: str, people, local_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+    demo_site: str, people, local_server: LocalServer, settings: Any
 ) -> None:
-    monkeypatch.setenv("LLM_BASE_URL", local_server.url("/v1"))
-    monkeypatch.setenv("LLM_MODEL", "fake-model")
+    settings.LLM_BASE_URL = local_server.url("/v1")
+    settings.LLM_MODEL = "fake-model"
     reply = json.dumps(BRIEF)
     local_server.add_handler("/v1/chat/completions", StreamingCompletion(split(reply, 12)))
     run = advance(api.start_run(WORKFLOW_ID, {"url": demo_site + ARTICLE}))
@@ -326,9 +325,13 @@ def test_an_llm_writes_the_draft_and_its_tokens_stream(
 
 
 def test_llm_failures_are_retried_then_fail_and_an_admin_retry_keeps_the_angle(
-    demo_site: str, people, local_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+    demo_site: str,
+    people,
+    local_server: LocalServer,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
 ) -> None:
-    monkeypatch.setenv("LLM_BASE_URL", local_server.url("/v1"))
+    settings.LLM_BASE_URL = local_server.url("/v1")
     node = content_brief.node("draft")
     fast = dataclasses.replace(node.step, backoff=Backoff(initial=0.01, factor=1, maximum=0.01))
     monkeypatch.setattr(node, "step", fast)

@@ -154,8 +154,7 @@ def people(transactional_db: None) -> dict[str, str]:
 def server(live_server: Any, settings: Any, monkeypatch: pytest.MonkeyPatch) -> str:
     """The live server, serving the demo corpus too, with the offline writer."""
     settings.CONTENT_BRIEF_DEMO_BASE_URL = live_server.url
-    monkeypatch.delenv("LLM_BASE_URL", raising=False)
-    monkeypatch.delenv("LLM_API_KEY", raising=False)
+    settings.LLM_BASE_URL = settings.LLM_API_KEY = ""
     return live_server.url
 
 

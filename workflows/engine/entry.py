@@ -15,12 +15,11 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from workflows.engine import registry
+from workflows.engine import conf, registry
 from workflows.engine.constructs import construct_for
 from workflows.engine.definition import StepNode
 from workflows.engine.errors import WorkflowError
@@ -252,7 +251,7 @@ UNREGISTERED_RETRY_CAP = 60.0
 
 
 def missing_definition_seconds() -> float:
-    return float(getattr(settings, "HANDOFF_MISSING_WORKFLOW_SECONDS", 600.0))
+    return conf.MISSING_WORKFLOW_SECONDS.get()
 
 
 def wait_for_definition(run: WorkflowRun, row: StepExecution) -> None:
@@ -273,7 +272,7 @@ def wait_for_definition(run: WorkflowRun, row: StepExecution) -> None:
     since = book.setdefault("definition_missing_since", transition.now.isoformat())
     waited = (transition.now - datetime.fromisoformat(since)).total_seconds()
     limit = missing_definition_seconds()
-    modules = ", ".join(getattr(settings, "HANDOFF_WORKFLOW_MODULES", [])) or "none"
+    modules = ", ".join(conf.WORKFLOW_MODULES.get()) or "none"
     if waited >= limit:
         message = (
             f"workflow {run.workflow_id!r} was not registered on the workers that took "

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.utils import timezone
 
+from workflows.engine import conf
 from workflows.engine.definition import Node, StepNode
 from workflows.engine.outcomes import Claim
 from workflows.models import ExecutionStatus, StepExecution
@@ -21,13 +21,13 @@ SYSTEM_LEASE_SECONDS = 60.0
 def attempt_seconds(node: Node | None) -> float:
     """The most one attempt may take: a step's timeout plus the grace, after which it is lost."""
     if isinstance(node, StepNode):
-        return node.step.timeout + float(getattr(settings, "HANDOFF_LEASE_GRACE_SECONDS", 15.0))
+        return node.step.timeout + conf.LEASE_GRACE_SECONDS.get()
     return SYSTEM_LEASE_SECONDS
 
 
 def heartbeat_lease() -> float:
     """``HANDOFF_LEASE_SECONDS``: a short lease that the worker renews; 0 for none."""
-    return float(getattr(settings, "HANDOFF_LEASE_SECONDS", 0) or 0)
+    return conf.LEASE_SECONDS.get()
 
 
 def lease_seconds(node: Node | None) -> float:

@@ -18,8 +18,7 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from django.conf import settings
-
+from workflows.engine import conf
 from workflows.engine.errors import PayloadTooLarge, SchemaMismatch
 
 MAX_DEPTH = 64
@@ -29,12 +28,9 @@ MAX_INT = 2**63 - 1  # ids and counts (arguments.py)
 # write integers of more than 4300 digits as JSON at all.
 MAX_DATA_INT = 10**310
 
-# setting name -> (default in bytes, what it bounds); read on every call, so tests may override
+# setting name -> (default in bytes, what it bounds), from workflows/engine/conf.py
 LIMITS: dict[str, tuple[int, str]] = {
-    "HANDOFF_MAX_INPUT_BYTES": (1_000_000, "a run's input (start and fork)"),
-    "HANDOFF_MAX_RESUME_BYTES": (1_000_000, "the data that answers a waiting step"),
-    "HANDOFF_MAX_EMIT_BYTES": (100_000, "one ctx.emit() event's data"),
-    "HANDOFF_MAX_EVENT_BYTES": (2_000_000, "an application event's data (api.record_event)"),
+    setting.name: (setting.default, setting.doc) for setting in conf.SIZE_LIMITS
 }
 
 Path = tuple[str | int, ...]
@@ -42,7 +38,7 @@ Path = tuple[str | int, ...]
 
 def limit(name: str) -> int:
     """The configured limit in bytes for one of :data:`LIMITS`."""
-    return int(getattr(settings, name, LIMITS[name][0]))
+    return int(conf.BY_NAME[name].get())
 
 
 def field_name(path: Path) -> str:

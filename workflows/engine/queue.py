@@ -16,13 +16,15 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import transaction
 
+from workflows.engine import conf
+
 TASK = "workflows.engine.tasks.run_execution"
 
 manual_queue: deque[int] = deque()
 
 
 def backend() -> str:
-    return getattr(settings, "HANDOFF_QUEUE", "django_q")
+    return conf.QUEUE.get()
 
 
 def enqueue_after_commit(execution_ids: Iterable[int]) -> None:

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from django.db import close_old_connections
 from django.utils import timezone
 
-from workflows.engine import queue
+from workflows.engine import conf, queue
 from workflows.engine.entry import expire_lease, fire_timer
 from workflows.engine.kinds import LEAF_KINDS, LOOP_KINDS, NodeKind
 from workflows.models import ExecutionStatus, StepExecution
@@ -141,11 +141,9 @@ def start_in_worker(**_: object) -> None:
     worker, and the worker that replaces it starts a new one.
     """
     global _started_in
-    from django.conf import settings
-
-    if not getattr(settings, "HANDOFF_TICKER", True) or _started_in == os.getpid():
+    if not conf.TICKER.get() or _started_in == os.getpid():
         return
-    if getattr(settings, "HANDOFF_QUEUE", "django_q") == "manual":
+    if conf.QUEUE.get() == "manual":
         return
     _started_in = os.getpid()
     thread = threading.Thread(

@@ -10,6 +10,7 @@ database and runs in the command's own process.
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from importlib import import_module
@@ -20,6 +21,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bench.scratch import ScratchDatabase
+from config.redaction import redact_url
 
 BENCHMARKS = {
     "engine": ("bench.engine", "bench.engine_workloads"),
@@ -53,6 +55,8 @@ class Command(BaseCommand):
             **os.environ,
             "DATABASE_URL": scratch.url,
             "DEBUG": "0",
+            # DEBUG off refuses a weak key (config/env.py); the scratch install gets its own.
+            "SECRET_KEY": secrets.token_urlsafe(50),
             "HANDOFF_QUEUE": "django_q",
             "HANDOFF_QUEUE_NAME": f"bench-{os.getpid()}",
             "HANDOFF_WORKFLOW_MODULES": workflow_module,
@@ -62,7 +66,8 @@ class Command(BaseCommand):
             command += ["--json", str(options["json"].resolve())]
         if options["quick"]:
             command.append("--quick")
-        self.stdout.write(f"benchmarking on a scratch {scratch.kind} database ({scratch.url})")
+        where = redact_url(scratch.url)
+        self.stdout.write(f"benchmarking on a scratch {scratch.kind} database ({where})")
         self.stdout.flush()
         try:
             completed = subprocess.run(command, cwd=settings.BASE_DIR, env=env, check=False)

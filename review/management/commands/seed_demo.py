@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandParser
 
 from review.roles import ensure_roles, grant_role
+from workflows.content_brief import conf as content_brief_conf
 
 DEMO_USERS = (
     ("admin", "Admins", True),
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--runs", action="store_true", help="also start demo content briefs")
         parser.add_argument(
             "--base-url",
-            default=settings.CONTENT_BRIEF_DEMO_BASE_URL,
+            default=content_brief_conf.DEMO_BASE_URL.get(),
             help="where this app serves /demo/ (the pages the demo briefs are about)",
         )
 

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 
 from tests.content_brief.conftest import LocalServer, Recorded
+from workflows.content_brief import providers
 from workflows.content_brief.errors import ProviderError
 from workflows.content_brief.records import BriefDraft, BriefRequest
 from workflows.content_brief.writers.llm import (
     BriefWriter,
     OfflineBriefWriter,
     OpenAICompatibleWriter,
-    brief_writer_from_env,
     parse_brief_json,
     render_markdown,
 )
@@ -289,16 +289,21 @@ def test_render_markdown_layout() -> None:
     assert "\n\n\n" not in markdown
 
 
-def test_writer_choice_from_environment() -> None:
-    assert isinstance(brief_writer_from_env({}), OfflineBriefWriter)
-    assert isinstance(brief_writer_from_env({"LLM_BASE_URL": " "}), OfflineBriefWriter)
+def test_writer_choice_follows_the_llm_settings(settings: Any) -> None:
+    settings.LLM_BASE_URL = settings.LLM_API_KEY = None
+    assert isinstance(providers.brief_writer(), OfflineBriefWriter)
+    settings.LLM_BASE_URL = " "
+    assert isinstance(providers.brief_writer(), OfflineBriefWriter)
 
-    local: BriefWriter = brief_writer_from_env({"LLM_BASE_URL": "http://127.0.0.1:11434/v1"})
+    settings.LLM_BASE_URL = "http://127.0.0.1:11434/v1"
+    local: BriefWriter = providers.brief_writer()
     assert isinstance(local, OpenAICompatibleWriter)
     assert local.model == "gpt-4o-mini"
     assert local.base_url == "http://127.0.0.1:11434/v1"
 
-    hosted = brief_writer_from_env({"LLM_API_KEY": "sk-x", "LLM_MODEL": "m", "LLM_TIMEOUT": "9"})
+    settings.LLM_BASE_URL = ""
+    settings.LLM_API_KEY, settings.LLM_MODEL, settings.LLM_TIMEOUT = "sk-x", "m", 9
+    hosted = providers.brief_writer()
     assert isinstance(hosted, OpenAICompatibleWriter)
     assert hosted.base_url == "https://api.openai.com/v1"
     assert (hosted.model, hosted.timeout) == ("m", 9.0)

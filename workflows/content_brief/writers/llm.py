@@ -19,9 +19,8 @@ becomes the draft's Markdown when it is there.
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -41,7 +40,7 @@ __all__ = [
     "BriefWriter",
     "OfflineBriefWriter",
     "OpenAICompatibleWriter",
-    "brief_writer_from_env",
+    "choose_brief_writer",
     "parse_brief_json",
     "render_markdown",
 ]
@@ -388,19 +387,20 @@ def _cap(text: str) -> str:
 # --- choice ---------------------------------------------------------------------------------
 
 
-def brief_writer_from_env(environ: Mapping[str, str] | None = None) -> BriefWriter:
-    """An LLM writer when LLM_BASE_URL or LLM_API_KEY is set, else the offline writer.
+def choose_brief_writer(
+    *, base_url: str = "", api_key: str = "", model: str = "", timeout: float = 120.0
+) -> BriefWriter:
+    """An LLM writer when a server address or an API key is given, else the offline writer.
 
-    LLM_MODEL (default gpt-4o-mini) and LLM_TIMEOUT (seconds, default 120) are optional.
+    The values come from settings (workflows/content_brief/conf.py); a key alone
+    means OpenAI itself, an address alone a local server that needs no key.
     """
-    env = os.environ if environ is None else environ
-    base_url = env.get("LLM_BASE_URL", "").strip()
-    api_key = env.get("LLM_API_KEY", "").strip()
+    base_url, api_key = base_url.strip(), api_key.strip()
     if not base_url and not api_key:
         return OfflineBriefWriter()
     return OpenAICompatibleWriter(
         base_url=base_url or DEFAULT_BASE_URL,
         api_key=api_key,
-        model=env.get("LLM_MODEL", "").strip() or DEFAULT_MODEL,
-        timeout=float(env.get("LLM_TIMEOUT", "").strip() or 120),
+        model=model.strip() or DEFAULT_MODEL,
+        timeout=timeout,
     )

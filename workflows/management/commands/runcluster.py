@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
+from workflows.engine import conf
+
 
 class Command(BaseCommand):
     help = (
@@ -51,7 +53,7 @@ class Command(BaseCommand):
         cluster.start()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-        ticking = "in each worker" if getattr(settings, "HANDOFF_TICKER", True) else "off"
+        ticking = "in each worker" if conf.TICKER.get() else "off"
         self.stdout.write(f"cluster running with {Conf.WORKERS} workers; ticker {ticking}")
         self.stdout.flush()
         try:

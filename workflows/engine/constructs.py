@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from workflows.engine import schemas
+from workflows.engine.bookkeeping import BranchBook, ForeachBook, LoopBook, book_of
 from workflows.engine.definition import (
     BranchNode,
     ForeachNode,
@@ -190,7 +191,7 @@ class Branch(Join):
         assert isinstance(node, BranchNode)
         row.status = ExecutionStatus.RUNNING
         row.phase = ExecutionPhase.NONE
-        row.bookkeeping = {"selected": selected}
+        row.bookkeeping = BranchBook(selected=selected)
         t.release(row)
         row.save()
         t.event(
@@ -213,7 +214,7 @@ class Loop(Construct):
 
     def start(self, t: Transition, row: StepExecution, node: Node) -> None:
         assert isinstance(node, LoopNode)
-        t.open_construct(row, iteration=1)
+        t.open_construct(row, LoopBook(iteration=1))
         t.start(node.body, parent=row, input_json=row.input, prefix=row.path[:-1], iteration=1)
 
     def settle(self, t: Transition, parent: StepExecution, child: StepExecution) -> None:
@@ -223,7 +224,8 @@ class Loop(Construct):
             return
         if child.status != ExecutionStatus.SUCCESS:
             return
-        parent.bookkeeping = {**parent.bookkeeping, "last_output": child.output}
+        book: LoopBook = {**book_of(parent, LoopBook), "last_output": child.output}
+        parent.bookkeeping = book
         parent.phase = ExecutionPhase.CHECK
         t.make_ready(parent)
 
@@ -232,8 +234,9 @@ class Loop(Construct):
         node = t.node_of(row)
         assert isinstance(node, LoopNode)
         repeat = bool(value) != node.until
-        iteration = row.bookkeeping.get("iteration", 1)
-        last_output = row.bookkeeping.get("last_output")
+        book = book_of(row, LoopBook)
+        iteration = book.get("iteration", 1)
+        last_output = book.get("last_output")
         if not repeat:
             t.complete(row, last_output, iterations=iteration)
             return
@@ -247,7 +250,8 @@ class Loop(Construct):
                 },
             )
             return
-        row.bookkeeping = {**row.bookkeeping, "iteration": iteration + 1}
+        next_round: LoopBook = {**book, "iteration": iteration + 1}
+        row.bookkeeping = next_round
         row.status = ExecutionStatus.RUNNING
         row.phase = ExecutionPhase.NONE
         t.release(row)
@@ -280,7 +284,7 @@ class Foreach(Construct):
                 },
             )
             return
-        t.open_construct(row, total=len(row.input), next=0, settled=0, failed=False)
+        t.open_construct(row, ForeachBook(total=len(row.input), next=0, settled=0, failed=False))
         if not row.input:
             t.complete(row, [])
             return
@@ -291,7 +295,7 @@ class Foreach(Construct):
         """Count the item; start the next one, or finish once none is in flight."""
         node = t.node_of(parent)
         assert isinstance(node, ForeachNode)
-        book = parent.bookkeeping
+        book = book_of(parent, ForeachBook)
         if child.status not in (ExecutionStatus.SUCCESS, ExecutionStatus.FAILED):
             return
         t.flush()
@@ -331,8 +335,9 @@ class Foreach(Construct):
             t.complete(parent, [outputs.get(i) for i in range(book["total"])])
 
     def _start_next_item(self, t: Transition, row: StepExecution, node: ForeachNode) -> None:
-        index = row.bookkeeping["next"]
-        row.bookkeeping["next"] = index + 1
+        book = book_of(row, ForeachBook)
+        index = book["next"]
+        book["next"] = index + 1
         row.save(update_fields=["bookkeeping"])
         t.start(
             node.body,

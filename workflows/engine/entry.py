@@ -15,15 +15,17 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from workflows.engine import conf, registry
+from workflows.engine import registry
+from workflows.engine.bookkeeping import Attempts, book_of
 from workflows.engine.constructs import construct_for
 from workflows.engine.definition import StepNode
 from workflows.engine.errors import WorkflowError
-from workflows.engine.kinds import FUNCTION_KINDS, SLEEP_KINDS
+from workflows.engine.kinds import FUNCTION_KINDS, LEAF_KINDS, SLEEP_KINDS
 from workflows.engine.leases import (
     SYSTEM_LEASE_SECONDS,
     attempt_seconds,
@@ -43,7 +45,6 @@ from workflows.engine.outcomes import (
 )
 from workflows.engine.transition import OPEN, Transition, lock_run, started_data
 from workflows.models import (
-    LEAF_KINDS,
     EventType,
     ExecutionStatus,
     RunStatus,
@@ -84,10 +85,10 @@ def claim(execution_id: int) -> Claim | None:
         if not registry.is_registered(run.workflow_id):
             wait_for_definition(run, row)
             return None
-        if "definition_missing_since" in row.bookkeeping:  # found it at last
-            row.bookkeeping = {
-                k: v for k, v in row.bookkeeping.items() if not k.startswith("definition_missing")
-            }
+        book = book_of(row, Attempts)
+        if "definition_missing_since" in book:  # found it at last
+            book.pop("definition_missing_since")
+            book.pop("definition_missing_retries", None)
             row.error = None
             row.save(update_fields=["bookkeeping", "error"])
         transition = Transition(run)
@@ -213,8 +214,9 @@ def expire_lease(execution_id: int) -> bool:
             return True
         node = transition.node_of(row)
         retries = node.step.retries if isinstance(node, StepNode) else 0
-        losses = row.bookkeeping.get("lease_losses", 0) + 1
-        row.bookkeeping = {**row.bookkeeping, "lease_losses": losses}
+        losses = book_of(row, Attempts).get("lease_losses", 0) + 1
+        book: Attempts = {**book_of(row, Attempts), "lease_losses": losses}
+        row.bookkeeping = book
         timeout = node.step.timeout if isinstance(node, StepNode) else SYSTEM_LEASE_SECONDS
         error = {"type": "LeaseExpired", "message": _lease_lost(row, timeout)}
         if losses > retries + EXTRA_RERUNS_AFTER_LEASE_LOSS:
@@ -251,7 +253,7 @@ UNREGISTERED_RETRY_CAP = 60.0
 
 
 def missing_definition_seconds() -> float:
-    return conf.MISSING_WORKFLOW_SECONDS.get()
+    return float(getattr(settings, "HANDOFF_MISSING_WORKFLOW_SECONDS", 600.0))
 
 
 def wait_for_definition(run: WorkflowRun, row: StepExecution) -> None:
@@ -268,11 +270,11 @@ def wait_for_definition(run: WorkflowRun, row: StepExecution) -> None:
     """
     transition = Transition(run)
     transition.remember(row)
-    book = dict(row.bookkeeping or {})
+    book: Attempts = {**book_of(row, Attempts)}
     since = book.setdefault("definition_missing_since", transition.now.isoformat())
     waited = (transition.now - datetime.fromisoformat(since)).total_seconds()
     limit = missing_definition_seconds()
-    modules = ", ".join(conf.WORKFLOW_MODULES.get()) or "none"
+    modules = ", ".join(getattr(settings, "HANDOFF_WORKFLOW_MODULES", [])) or "none"
     if waited >= limit:
         message = (
             f"workflow {run.workflow_id!r} was not registered on the workers that took "

@@ -25,14 +25,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from workflows.engine import queue, registry, rows, schemas
+from workflows.engine.bookkeeping import Attempts, Bookkeeping, book_of
 from workflows.engine.constructs import construct_for
 from workflows.engine.definition import Node, StepNode, Workflow, WorkflowNode
 from workflows.engine.errors import SchemaMismatch
-from workflows.engine.kinds import NodeKind
+from workflows.engine.kinds import LEAF_KINDS, NodeKind
 from workflows.engine.leases import attempt_seconds, lease_seconds
 from workflows.engine.outcomes import Claim, StaleClaim, error_from, public_error
 from workflows.models import (
-    LEAF_KINDS,
     EventType,
     ExecutionPhase,
     ExecutionStatus,
@@ -228,10 +228,10 @@ class Transition:
             self.remember(row)
         self._unsaved = []
 
-    def open_construct(self, row: StepExecution, **bookkeeping: Any) -> None:
+    def open_construct(self, row: StepExecution, bookkeeping: Bookkeeping | None = None) -> None:
         row.status = ExecutionStatus.RUNNING
         row.started_at = self.now
-        row.bookkeeping = bookkeeping
+        row.bookkeeping = bookkeeping if bookkeeping is not None else {}
         row.save()
         self.remember(row)
         self.event(
@@ -337,8 +337,9 @@ class Transition:
     def attempt_failed(self, row: StepExecution, error: dict[str, Any], *, retryable: bool) -> None:
         node = self.node_of(row)
         retries = node.step.retries if isinstance(node, StepNode) else 0
-        failures = row.bookkeeping.get("failures", 0) + 1
-        row.bookkeeping = {**row.bookkeeping, "failures": failures}
+        failures = book_of(row, Attempts).get("failures", 0) + 1
+        book: Attempts = {**book_of(row, Attempts), "failures": failures}
+        row.bookkeeping = book
         if retryable and failures <= retries:
             assert isinstance(node, StepNode)
             delay = node.step.backoff.delay(failures)

@@ -17,10 +17,12 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
-from workflows.engine import conf, limits, registry, schemas
+from workflows.engine import limits, registry, schemas
+from workflows.engine.bookkeeping import LoopBook, book_of
 from workflows.engine.context import Bail, Canceled, Check, RunView, StepContext, Suspend
 from workflows.engine.definition import (
     BranchNode,
@@ -63,7 +65,7 @@ EMIT_TYPE_MAX = 100
 
 def run_execution(execution_id: int) -> int:
     """Run one execution and whatever follows it inline; returns how many were run."""
-    budget = conf.INLINE_BUDGET_SECONDS.get()
+    budget = float(getattr(settings, "HANDOFF_INLINE_BUDGET_SECONDS", 5.0))
     deadline = time.monotonic() + budget
     claimed = claim(execution_id)
     count = 0
@@ -220,7 +222,7 @@ def _stored(
 def _evaluate_system(node: Node, row: StepExecution, run: WorkflowRun, workflow: Workflow) -> Any:
     check = Check(
         input=_typed_input_for(node, row, workflow),
-        iteration=row.bookkeeping.get("iteration", row.iteration),
+        iteration=book_of(row, LoopBook).get("iteration", row.iteration),
         state=dict(run.state),
         run_input=run.input,
         _read_output=lambda step_id: read_output(run, workflow, row, step_id),
@@ -246,7 +248,7 @@ def _evaluate_system(node: Node, row: StepExecution, run: WorkflowRun, workflow:
 def _typed_input_for(node: Node, row: StepExecution, workflow: Workflow) -> Any:
     """Loop conditions see the body's output typed by its schema; others get JSON as stored."""
     if isinstance(node, LoopNode):
-        latest = row.bookkeeping.get("last_output")
+        latest = book_of(row, LoopBook).get("last_output")
         return schemas.validate(node.body.output_schema, latest, what=f"output of {node.body.id!r}")
     return row.input
 

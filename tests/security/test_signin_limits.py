@@ -11,10 +11,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import sync_to_async
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.test import Client
+from django.db import connections
+from django.test import AsyncClient, Client
 from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +106,17 @@ def test_failures_on_either_page_count_together(people) -> None:
     fail(settings.AXES_FAILURE_LIMIT - 1, "root", url="/admin/login/")
     assert sign_in("root", "wrong")[0].status_code == 429
     assert sign_in("root", PASSWORD)[0].status_code == 429
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_lock_holds_under_asgi_as_daphne_serves_it(settings) -> None:
+    """daphne runs the middleware chain asynchronously; django-axes answers there on its own."""
+    await sync_to_async(User.objects.create_user)("ada", password=PASSWORD)
+    client = AsyncClient(REMOTE_ADDR=ATTACKER)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        await client.post("/login/", {"username": "ada", "password": "wrong"})
+    response = await client.post("/login/", {"username": "ada", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Too many failed sign-in attempts" in response.content.decode()
+    # Views ran in asgiref's worker thread: close its connections so the test database can go.
+    await sync_to_async(connections.close_all)()

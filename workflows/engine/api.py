@@ -35,7 +35,7 @@ from workflows.engine.errors import (
     WorkflowError,
 )
 from workflows.engine.forking import fork
-from workflows.engine.kinds import FUNCTION_KINDS, NodeKind
+from workflows.engine.kinds import FUNCTION_KINDS
 from workflows.engine.snapshots import export_snapshot, snapshot  # noqa: F401 - part of the run API
 from workflows.engine.transition import Transition, lock_run
 from workflows.models import (
@@ -137,20 +137,12 @@ def start_run(
             return existing
     try:
         with transaction.atomic():
-            run = WorkflowRun.objects.create(
-                workflow_id=definition.id,
-                definition_version=definition.version,
-                graph=definition.graph(),
-                status=RunStatus.RUNNING,
+            transition = Transition.begin(
+                definition,
+                actor=_user(actor),
                 input=stored_input,
                 state=state or {},
                 idempotency_key=idempotency_key,
-                created_by=actor if getattr(actor, "pk", None) else None,
-            )
-            transition = Transition(run, definition, actor=_user(actor))
-            transition.event(
-                EventType.RUN_STARTED,
-                data={"input": run.input, "definition_version": run.definition_version},
             )
             transition.start_root()
             transition.close()
@@ -160,7 +152,7 @@ def start_run(
                 workflow_id=definition.id, idempotency_key=idempotency_key
             )
         raise
-    return run
+    return transition.run
 
 
 IDEMPOTENCY_KEY_MAX = WorkflowRun._meta.get_field("idempotency_key").max_length or 200
@@ -340,28 +332,7 @@ def resume_run(
             error=InvalidResumeData,
             limit_name="HANDOFF_MAX_RESUME_BYTES",
         )
-        now = transition.now
-        suspension.status = SuspensionStatus.RESUMED
-        suspension.resumed_at = now
-        suspension.resumed_by = _user(actor)
-        suspension.resume_data = data
-        suspension.save()
-        row.resume_data = data
-        row.resumed_at = now
-        row.resumed_by = _user(actor)
-        row.bookkeeping = {**row.bookkeeping, "failures": 0}
-        transition.remember(row)
-        transition.event(
-            EventType.STEP_RESUMED,
-            execution=row,
-            data={
-                "resume_data": data,
-                "suspension_id": str(suspension.id),
-                "iteration": row.iteration,
-                "item_index": row.item_index,
-            },
-        )
-        transition.make_ready(row)
+        transition.resume(row, suspension, data)
         transition.close()
         return suspension
 
@@ -377,10 +348,7 @@ def cancel_run(run_id: Any, *, actor: Any = None, reason: str = "") -> WorkflowR
                 status=run.status,
             )
         transition = Transition(run, actor=_user(actor))
-        transition.end_open_work(ExecutionStatus.CANCELED)
-        run.status = RunStatus.CANCELED
-        run.finished_at = transition.now
-        transition.event(EventType.RUN_CANCELED, data={"reason": reason})
+        transition.cancel(reason)
         transition.close()
         return run
 
@@ -407,45 +375,9 @@ def retry_step(run_id: Any, path: PathLike | None = None, *, actor: Any = None) 
                 f"the run is {run.status}; only failed or active runs can be retried"
             )
         transition = Transition(run, actor=_user(actor))
-        _reopen_ancestors(transition, row)
-        row.error = None
-        row.finished_at = None
-        row.bookkeeping = {**row.bookkeeping, "failures": 0, "lease_losses": 0}
-        transition.remember(row)
-        if run.status == RunStatus.FAILED:
-            run.status = RunStatus.RUNNING
-            run.error = None
-            run.finished_at = None
-            transition.event(EventType.RUN_RETRIED, data={"path": row.path})
-        transition.event(
-            EventType.STEP_RETRYING,
-            execution=row,
-            data={"reason": "manual", "attempt": row.attempts},
-        )
-        transition.make_ready(row)
+        transition.retry(row)
         transition.close()
         return row
-
-
-def _reopen_ancestors(transition: Transition, row: StepExecution) -> None:
-    parent_id = row.parent_id
-    while parent_id is not None:
-        parent = transition.row(parent_id)
-        if parent.status != ExecutionStatus.FAILED:
-            break
-        parent.status = ExecutionStatus.RUNNING
-        parent.error = None
-        parent.finished_at = None
-        if parent.kind == NodeKind.FOREACH:
-            book = parent.bookkeeping
-            book["settled"] -= 1
-            book["failed"] = (
-                StepExecution.objects.filter(parent=parent, status=ExecutionStatus.FAILED)
-                .exclude(pk=row.pk)
-                .exists()
-            )
-        parent.save()
-        row, parent_id = parent, parent.parent_id
 
 
 ENGINE_NAMESPACES = frozenset(value.split(".", 1)[0] for value in EventType.values)

@@ -9,7 +9,8 @@ events; it asks the class of a row's kind (:func:`construct_for`) what to do:
   (start the next child, join, repeat, or finish);
 - take what a worker ``evaluated`` for the row (a step's output, a branch's
   choice, a loop's condition, a sleep's wake time);
-- go on when the row's timer ``fired`` (a sleep ends; a retry's backoff ends).
+- go on when the row's timer ``fired`` (a sleep ends; a retry's backoff ends);
+- ``reopen`` a construct whose failed child is retried.
 
 Adding a kind of node means adding one class here, registering it in
 ``CONSTRUCTS``, and its node type in ``definition.py``.
@@ -62,6 +63,9 @@ class Construct:
         """The row's timer is due: by default a retry's backoff ended, so it is ready again."""
         row.wake_at = None
         t.make_ready(row)
+
+    def reopen(self, t: Transition, row: StepExecution, child: StepExecution) -> None:
+        """``row`` failed because ``child`` did, and runs again as ``child`` is retried."""
 
 
 class Step(Construct):
@@ -333,6 +337,16 @@ class Foreach(Construct):
                 ).values_list("item_index", "output")
             )
             t.complete(parent, [outputs.get(i) for i in range(book["total"])])
+
+    def reopen(self, t: Transition, row: StepExecution, child: StepExecution) -> None:
+        """One item is retried: it is in flight again, and the others may all have succeeded."""
+        book = book_of(row, ForeachBook)
+        book["settled"] -= 1
+        book["failed"] = (
+            StepExecution.objects.filter(parent=row, status=ExecutionStatus.FAILED)
+            .exclude(pk=child.pk)
+            .exists()
+        )
 
     def _start_next_item(self, t: Transition, row: StepExecution, node: ForeachNode) -> None:
         book = book_of(row, ForeachBook)

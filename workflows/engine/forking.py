@@ -30,9 +30,8 @@ from workflows.engine.errors import (
     SchemaMismatch,
     WorkflowError,
 )
-from workflows.engine.kinds import NodeKind
 from workflows.engine.transition import Transition
-from workflows.models import EventType, ExecutionStatus, RunStatus, StepExecution, WorkflowRun
+from workflows.models import ExecutionStatus, StepExecution, WorkflowRun
 
 
 class ForkRefused(Conflict):
@@ -66,44 +65,32 @@ def fork(
     start_input = _start_input(node, input, plan[-1][1])
     data = _resume_data(node, resume_data)
     with transaction.atomic():
-        run = WorkflowRun.objects.create(
-            workflow_id=workflow.id,
-            definition_version=workflow.version,
-            graph=workflow.graph(),
-            status=RunStatus.RUNNING,
+        transition = Transition.begin(
+            workflow,
+            actor=actor,
+            started={"forked_from": str(original.pk), "fork_path": path},
             input=original.input,
             state=original.state,
             forked_from=original,
             forked_at_path=".".join(path),
-            created_by=actor,
-        )
-        transition = Transition(run, workflow, actor=actor)
-        transition.event(
-            EventType.RUN_STARTED,
-            data={
-                "input": run.input,
-                "definition_version": run.definition_version,
-                "forked_from": str(original.pk),
-                "fork_path": path,
-            },
         )
         root = children[None][0]
-        new_parent = _copy_row(transition, root, parent=None, status=ExecutionStatus.RUNNING)
+        new_parent = transition.copy_row(root, parent=None, status=ExecutionStatus.RUNNING)
         for depth, (done, entered) in enumerate(plan):
             for row in done:
-                _copy_subtree(transition, row, new_parent, children)
+                transition.copy_finished(row, new_parent, children)
             if depth < len(plan) - 1:
                 assert entered is not None
-                new_parent = _copy_row(
-                    transition, entered, parent=new_parent, status=ExecutionStatus.RUNNING
+                new_parent = transition.copy_row(
+                    entered, parent=new_parent, status=ExecutionStatus.RUNNING
                 )
         started = transition.start(
             node, parent=new_parent, input_json=start_input, prefix=new_parent.path
         )
-        if data is not None and started.status == ExecutionStatus.PENDING:
-            started.resume_data = data  # the row is inserted when the transition closes
+        if data is not None:
+            transition.answer_ahead(started, data)
         transition.close()
-    return run
+    return transition.run
 
 
 Plan = list[tuple[list[StepExecution], StepExecution | None]]
@@ -167,53 +154,6 @@ def _levels(workflow: Workflow, path: list[str]) -> list[tuple[Workflow, str]]:
 def _latest(rows: list[StepExecution], step_id: str, status: str | None) -> StepExecution | None:
     found = [r for r in rows if r.step_id == step_id and (status is None or r.status == status)]
     return found[-1] if found else None
-
-
-def _copy_row(
-    transition: Transition, old: StepExecution, *, parent: StepExecution | None, status: str
-) -> StepExecution:
-    new = StepExecution.objects.create(
-        run=transition.run,
-        parent=parent,
-        kind=old.kind,
-        step_id=old.step_id,
-        path_key=old.path_key,
-        iteration=old.iteration,
-        item_index=old.item_index,
-        status=status,
-        input=old.input,
-        output=old.output if status == ExecutionStatus.SUCCESS else None,
-        bookkeeping=old.bookkeeping,
-        attempts=old.attempts if status == ExecutionStatus.SUCCESS else 0,
-        started_at=old.started_at if status == ExecutionStatus.SUCCESS else transition.now,
-        finished_at=old.finished_at if status == ExecutionStatus.SUCCESS else None,
-        resume_data=old.resume_data if status == ExecutionStatus.SUCCESS else None,
-    )
-    transition.remember(new)
-    data = {"kind": new.kind, "iteration": new.iteration, "item_index": new.item_index}
-    if status == ExecutionStatus.SUCCESS:
-        transition.event(
-            EventType.STEP_COMPLETED,
-            execution=new,
-            data={**data, "output": new.output, "copied_from": old.pk},
-        )
-    else:
-        transition.event(EventType.STEP_STARTED, execution=new, data={**data, "input": new.input})
-    return new
-
-
-def _copy_subtree(
-    transition: Transition,
-    old: StepExecution,
-    new_parent: StepExecution,
-    children: dict[int | None, list[StepExecution]],
-) -> None:
-    new = _copy_row(transition, old, parent=new_parent, status=ExecutionStatus.SUCCESS)
-    if new.kind == NodeKind.STEP:
-        transition.run.steps_completed += 1
-    for child in children[old.pk]:
-        if child.status == ExecutionStatus.SUCCESS:
-            _copy_subtree(transition, child, new, children)
 
 
 def _start_input(node: Node, input: Any, old_target: StepExecution | None) -> Any:

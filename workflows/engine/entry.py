@@ -17,10 +17,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from workflows.engine import registry
+from workflows.engine import registry, rows
 from workflows.engine.bookkeeping import Attempts, book_of
 from workflows.engine.constructs import construct_for
 from workflows.engine.definition import StepNode
@@ -55,6 +54,7 @@ from workflows.models import (
 logger = logging.getLogger(__name__)
 
 EXTRA_RERUNS_AFTER_LEASE_LOSS = 2
+CLAIMED_FIELDS = ["status", "claim_token", "lease_expires_at", "attempts", "started_at"]
 
 
 @contextmanager
@@ -65,13 +65,9 @@ def locked_execution(execution_id: int) -> Iterator[tuple[WorkflowRun, StepExecu
     the read and the transition that acts on it.
     """
     with transaction.atomic():
-        run_id = (
-            StepExecution.objects.filter(pk=execution_id).values_list("run_id", flat=True).first()
-        )
-        if run_id is None:
-            yield None
-            return
-        yield lock_run(run_id), StepExecution.objects.get(pk=execution_id)
+        run = rows.lock_run_of(execution_id)
+        row = rows.load_execution(execution_id) if run is not None else None
+        yield (run, row) if run is not None and row is not None else None
 
 
 def claim(execution_id: int) -> Claim | None:
@@ -101,16 +97,13 @@ def claim(execution_id: int) -> Claim | None:
             return None
         now = transition.now
         token = uuid.uuid4()
-        updated = StepExecution.objects.filter(pk=row.pk, status=ExecutionStatus.PENDING).update(
-            status=ExecutionStatus.RUNNING,
-            claim_token=token,
-            lease_expires_at=now + timedelta(seconds=lease_seconds(node)),
-            attempts=F("attempts") + 1,
-            started_at=row.started_at or now,
-        )
-        if not updated:
+        row.status = ExecutionStatus.RUNNING
+        row.claim_token = token
+        row.lease_expires_at = now + timedelta(seconds=lease_seconds(node))
+        row.attempts += 1  # the row was read under the run lock: no one else changed it
+        row.started_at = row.started_at or now
+        if not rows.claim_pending(row, CLAIMED_FIELDS):
             return None
-        row.refresh_from_db()
         transition.event(EventType.STEP_STARTED, execution=row, data=started_data(row))
         transition.close()
         deadline = now + timedelta(seconds=attempt_seconds(node))

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Field, ForeignKey, Model
+from django.db.models import DateField, Field, ForeignKey, Model
 
 from workflows.models import ExecutionStatus, StepExecution, WorkflowRun
 
@@ -45,17 +45,21 @@ def _db() -> BaseDatabaseWrapper:
 
 
 @cache
-def _select(model: type[Model], vendor: str) -> tuple[str, list[str], list[Any]]:
+def _select(model: type[Model], vendor: str, where: str) -> tuple[str, list[str], list[Any]]:
     """A one-row SELECT's SQL, the attribute names it loads, and each column's converters.
 
-    A run's graph stays deferred: no transition reads it.
+    ``where`` is ``"id"`` (by primary key) or ``"execution"`` (the run an
+    execution belongs to). A run's graph stays deferred: no transition reads it.
     """
     db = _db()
     table = model._meta.db_table
     fields = [f for f in model._meta.concrete_fields if f.name != "graph"]
     quote = db.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    sql = f"SELECT {columns} FROM {quote(table)} WHERE {quote('id')} = %s"
+    key = "%s"
+    if where == "execution":
+        key = f"(SELECT {quote('run_id')} FROM {quote(_EXECUTION_TABLE)} WHERE {quote('id')} = %s)"
+    sql = f"SELECT {columns} FROM {quote(table)} WHERE {quote('id')} = {key}"
     if model is WorkflowRun and db.features.has_select_for_update:
         sql += " FOR UPDATE"
     converted = []
@@ -65,9 +69,9 @@ def _select(model: type[Model], vendor: str) -> tuple[str, list[str], list[Any]]
     return sql, [f.attname for f in fields], converted
 
 
-def _load(model: type[Model], key: Any) -> Any:
+def _load(model: type[Model], where: str, key: Any) -> Any:
     db = _db()
-    sql, names, converted = _select(model, db.vendor)
+    sql, names, converted = _select(model, db.vendor, where)
     with db.cursor() as cursor:
         cursor.execute(sql, [key])
         row = cursor.fetchone()
@@ -84,44 +88,63 @@ def _load(model: type[Model], key: Any) -> Any:
 def lock_run(run_id: Any) -> WorkflowRun:
     """Load the run and hold its row lock until the transaction ends (the graph stays deferred)."""
     pk = WorkflowRun._meta.pk.get_db_prep_value(_as_uuid(run_id), _db())
-    run = _load(WorkflowRun, pk)
+    run = _load(WorkflowRun, "id", pk)
     if run is None:
         raise WorkflowRun.DoesNotExist(f"no run {run_id}")
     return run
 
 
+def lock_run_of(execution_id: int) -> WorkflowRun | None:
+    """``lock_run`` of the run an execution belongs to, in one statement; None if it has none."""
+    return _load(WorkflowRun, "execution", execution_id)
+
+
+def load_execution(execution_id: int) -> StepExecution | None:
+    """``StepExecution.objects.filter(pk=...).first()`` without the query compiler."""
+    return _load(StepExecution, "id", execution_id)
+
+
 def save_run(run: WorkflowRun, names: list[str]) -> None:
     """``run.save(update_fields=names)`` without the query compiler."""
     db = _db()
-    fields = _fields(WorkflowRun, tuple(names))
-    changes = [_prepared(field, field.pre_save(run, add=False), db) for field in fields]
+    columns = _fields(WorkflowRun, tuple(names))
+    changes = _values(run, columns, db, add=False)
     pk = WorkflowRun._meta.pk.get_db_prep_value(run.pk, db)
-    _update(db, _RUN_TABLE, fields, changes, ("id",), [pk])
+    _update(db, _RUN_TABLE, columns, changes, ("id",), [pk])
+
+
+def claim_pending(row: StepExecution, names: list[str]) -> bool:
+    """Write a row's claim if it is still pending; False if it was not."""
+    db = _db()
+    columns = _fields(StepExecution, tuple(names))
+    changes = _values(row, columns, db, add=False)
+    where = [row.pk, ExecutionStatus.PENDING]
+    return bool(_update(db, _EXECUTION_TABLE, columns, changes, ("id", "status"), where))
 
 
 def finish_claimed(row: StepExecution, token: uuid.UUID, names: list[str]) -> bool:
     """Write a claimed row's fields if the claim is still ``token``; False if it was lost."""
     db = _db()
-    fields = _fields(StepExecution, tuple(names))
-    changes = [_prepared(field, getattr(row, field.attname), db) for field in fields]
+    columns = _fields(StepExecution, tuple(names))
+    changes = _values(row, columns, db, add=False)
     token_field = StepExecution._meta.get_field("claim_token")
     where = [row.pk, ExecutionStatus.RUNNING, token_field.get_db_prep_value(token, db)]
     return bool(
-        _update(db, _EXECUTION_TABLE, fields, changes, ("id", "status", "claim_token"), where)
+        _update(db, _EXECUTION_TABLE, columns, changes, ("id", "status", "claim_token"), where)
     )
 
 
 @cache
 def _insert_sql(
     model: type[Model], vendor: str
-) -> tuple[str, str, str, list[Field], list[ForeignKey]]:
+) -> tuple[str, str, str, _Columns, list[ForeignKey]]:
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     quote = _db().ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     keys = [f for f in fields if isinstance(f, ForeignKey)]
-    return head, row, f" RETURNING {quote(model._meta.pk.column)}", fields, keys
+    return head, row, f" RETURNING {quote(model._meta.pk.column)}", _Columns(fields), keys
 
 
 def insert(objs: list[Model]) -> None:
@@ -133,17 +156,15 @@ def insert(objs: list[Model]) -> None:
     if not objs:
         return
     db = _db()
-    head, row, tail, fields, keys = _insert_sql(type(objs[0]), db.vendor)
+    head, row, tail, columns, keys = _insert_sql(type(objs[0]), db.vendor)
     size = len(objs)
-    if size * len(fields) > SMALL_INSERT:
-        size = max(1, db.ops.bulk_batch_size(fields, objs))
+    if size * len(columns.fields) > SMALL_INSERT:
+        size = max(1, db.ops.bulk_batch_size(columns.fields, objs))
     for start in range(0, len(objs), size):
         batch = objs[start : start + size]
         for obj in batch:
             _take_related_keys(obj, keys)
-        params = [
-            _prepared(field, field.pre_save(obj, add=True), db) for obj in batch for field in fields
-        ]
+        params = [value for obj in batch for value in _values(obj, columns, db, add=True)]
         with db.cursor() as cursor:
             cursor.execute(head + ", ".join([row] * len(batch)) + tail, params)
             ids = [found[0] for found in cursor.fetchall()]
@@ -165,27 +186,59 @@ def _take_related_keys(obj: Model, keys: list[ForeignKey]) -> None:
                 setattr(obj, key.attname, related.pk)
 
 
+class _Columns:
+    """Fields written together, with what preparing each one needs: its attribute, the
+    plain type it passes through, and whether it sets its own value on save (``auto_now``).
+
+    Made once per set of fields, as each step writes the same ones. It hashes by
+    identity, so it is a cheap cache key (a ``Field`` hashes in Python).
+    """
+
+    def __init__(self, fields: list[Field]) -> None:
+        self.fields = fields
+        self.plan = [
+            (f, f.attname, _PLAIN.get(f.get_internal_type()), _sets_itself(f)) for f in fields
+        ]
+
+
 @cache
-def _fields(model: type[Model], names: tuple[str, ...]) -> list[Field]:
-    return [model._meta.get_field(name) for name in names]
+def _fields(model: type[Model], names: tuple[str, ...]) -> _Columns:
+    return _Columns([model._meta.get_field(name) for name in names])
 
 
-def _prepared(field: Field, value: Any, db: BaseDatabaseWrapper) -> Any:
-    """The value as the driver takes it.
+def _sets_itself(field: Field) -> bool:
+    if isinstance(field, DateField):
+        return bool(field.auto_now or field.auto_now_add)
+    return type(field).pre_save is not Field.pre_save
+
+
+def _values(obj: Model, columns: _Columns, db: BaseDatabaseWrapper, *, add: bool) -> list[Any]:
+    """The fields' values as the driver takes them, as ``save`` would prepare them.
 
     None is NULL for every field, and a plain ``str`` for a text field or ``int``
     for an integer field is what the field would hand the driver, so those skip
     the field's work (most of a step's values are one or the other).
     """
-    if value is None or type(value) is _PLAIN.get(field.get_internal_type()):
-        return value
-    return field.get_db_prep_save(value, db)
+    values = []
+    for field, attname, plain, sets_itself in columns.plan:
+        value = field.pre_save(obj, add) if sets_itself else getattr(obj, attname)
+        if value is not None and not _passes(value, plain):
+            value = field.get_db_prep_save(value, db)
+        values.append(value)
+    return values
+
+
+def _passes(value: Any, plain: type | None) -> bool:
+    """A text field hands any ``str`` (a choice too) to the driver as it is; an integer
+    field converts anything but a plain ``int`` (a ``bool`` would reach PostgreSQL as one)."""
+    kind = type(value)
+    return kind is plain or (plain is str and issubclass(kind, str))
 
 
 @cache
-def _update_sql(vendor: str, table: str, fields: tuple[Field, ...], where: tuple[str, ...]) -> str:
+def _update_sql(vendor: str, table: str, columns: _Columns, where: tuple[str, ...]) -> str:
     quote = _db().ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in columns.fields)
     conditions = " AND ".join(f"{quote(column)} = %s" for column in where)
     return f"UPDATE {quote(table)} SET {assignments} WHERE {conditions}"
 
@@ -193,13 +246,13 @@ def _update_sql(vendor: str, table: str, fields: tuple[Field, ...], where: tuple
 def _update(
     db: BaseDatabaseWrapper,
     table: str,
-    fields: list[Field],
+    columns: _Columns,
     changes: list[Any],
     where: tuple[str, ...],
     key: list[Any],
 ) -> int:
     with db.cursor() as cursor:
-        cursor.execute(_update_sql(db.vendor, table, tuple(fields), where), [*changes, *key])
+        cursor.execute(_update_sql(db.vendor, table, columns, where), [*changes, *key])
         return cursor.rowcount
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import django_stubs_ext
+
 from config.env import (
     EnvVar,
     database_from_url,
@@ -29,6 +31,9 @@ from config.env import (
 )
 from workflows.content_brief import conf as content_brief_conf
 from workflows.engine import conf as engine_conf
+
+# Admin and paginator classes take type parameters (ModelAdmin[WorkflowRun]) at run time.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("HANDOFF_VAR_DIR") or BASE_DIR / "var")

@@ -8,7 +8,7 @@ run half-advanced or skip an event.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -54,7 +54,7 @@ class FastListMixin:
     """Lists stay fast at 10,000s of rows: no full COUNT for the 'show all' total,
     and an estimated count for unfiltered lists on PostgreSQL."""
 
-    paginator = EstimatedCountPaginator
+    paginator: ClassVar[type] = EstimatedCountPaginator
     show_full_result_count = False
 
 
@@ -99,7 +99,7 @@ class CheckedSelectionMixin:
 JSON_FIELDS = ("graph", "input", "state", "result", "error")
 
 
-class ExecutionInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ExecutionInline(ReadOnlyAdminMixin, admin.TabularInline[StepExecution, WorkflowRun]):
     model = StepExecution
     fields = (
         "path_key",
@@ -121,7 +121,9 @@ class ExecutionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(WorkflowRun)
-class WorkflowRunAdmin(CheckedSelectionMixin, FastListMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class WorkflowRunAdmin(
+    CheckedSelectionMixin, FastListMixin, ReadOnlyAdminMixin, admin.ModelAdmin[WorkflowRun]
+):
     list_display = (
         "short_id",
         "workflow_id",
@@ -199,13 +201,13 @@ class WorkflowRunAdmin(CheckedSelectionMixin, FastListMixin, ReadOnlyAdminMixin,
             try:
                 api.resume_run(
                     run.pk,
-                    form.cleaned_data["data"],
+                    form.cleaned_data["answer"],
                     suspension_id=form.cleaned_data["question"],
                     actor=request.user,
                 )
             except SchemaMismatch as exc:
                 for error in exc.errors:
-                    form.add_error("data", f"{error['field']}: {error['message']}")
+                    form.add_error("answer", f"{error['field']}: {error['message']}")
             except WorkflowError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -294,7 +296,7 @@ class WorkflowRunAdmin(CheckedSelectionMixin, FastListMixin, ReadOnlyAdminMixin,
 
 @admin.register(StepExecution)
 class StepExecutionAdmin(
-    CheckedSelectionMixin, FastListMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+    CheckedSelectionMixin, FastListMixin, ReadOnlyAdminMixin, admin.ModelAdmin[StepExecution]
 ):
     list_display = (
         "path_key",
@@ -313,7 +315,9 @@ class StepExecutionAdmin(
 
 
 @admin.register(Suspension)
-class SuspensionAdmin(CheckedSelectionMixin, FastListMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class SuspensionAdmin(
+    CheckedSelectionMixin, FastListMixin, ReadOnlyAdminMixin, admin.ModelAdmin[Suspension]
+):
     list_display = ("path_key", "run", "status", "label", "created_at", "resumed_by", "resumed_at")
     list_filter = ("status",)
     search_fields = ("path_key", "label", "run__id")
@@ -322,7 +326,9 @@ class SuspensionAdmin(CheckedSelectionMixin, FastListMixin, ReadOnlyAdminMixin, 
 
 
 @admin.register(RunEvent)
-class RunEventAdmin(CheckedSelectionMixin, FastListMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class RunEventAdmin(
+    CheckedSelectionMixin, FastListMixin, ReadOnlyAdminMixin, admin.ModelAdmin[RunEvent]
+):
     list_display = ("id", "type", "path_key", "run", "actor", "created_at")
     list_filter = ("type",)
     search_fields = ("run__id", "path_key")

@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString
 ESTIMATE_ABOVE = 10_000  # rows; below this an exact COUNT is cheap anyway
 
 
-class EstimatedCountPaginator(Paginator):
+class EstimatedCountPaginator(Paginator[Any]):
     """An unfiltered list on PostgreSQL counts from the planner's estimate, not COUNT(*).
 
     COUNT(*) reads the whole table on PostgreSQL; for a large, unfiltered admin
@@ -28,9 +28,9 @@ class EstimatedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        queryset = getattr(self.object_list, "query", None)
-        if connection.vendor == "postgresql" and queryset is not None and not queryset.where:
-            table = self.object_list.model._meta.db_table  # type: ignore[union-attr]
+        query = getattr(self.object_list, "query", None)
+        if connection.vendor == "postgresql" and query is not None and not query.where:
+            table = query.model._meta.db_table
             with connection.cursor() as cursor:
                 cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])
                 row = cursor.fetchone()
@@ -73,7 +73,7 @@ class ResumeForm(forms.Form):
     """Answer one waiting step with JSON, validated by the engine against its resume schema."""
 
     question = forms.ChoiceField(label="Waiting step")
-    data = forms.JSONField(
+    answer = forms.JSONField(
         label="Answer (JSON)",
         initial=dict,
         widget=forms.Textarea(attrs={"rows": 10, "cols": 80}),
@@ -82,4 +82,6 @@ class ResumeForm(forms.Form):
 
     def __init__(self, *args: Any, questions: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["question"].choices = questions
+        question = self.fields["question"]
+        assert isinstance(question, forms.ChoiceField)
+        question.choices = questions

@@ -95,14 +95,14 @@ def test_a_waiting_step_is_answered_with_json_checked_against_its_schema(
     question = str(run.suspensions.get().pk)
     form = admin_client.get(url).content.decode()
     assert "Answer (JSON)" in form and "approve (asked" in form
-    refused = admin_client.post(url, {"question": question, "data": '{"approved": "perhaps"}'})
+    refused = admin_client.post(url, {"question": question, "answer": '{"approved": "perhaps"}'})
     assert (
         refused.status_code == 200
         and b"approved: Input should be a valid boolean" in refused.content
     )
     run.refresh_from_db()
     assert run.status == RunStatus.SUSPENDED
-    answered = admin_client.post(url, {"question": question, "data": '{"approved": true}'})
+    answered = admin_client.post(url, {"question": question, "answer": '{"approved": true}'})
     assert answered.status_code == 302
     drain()
     run.refresh_from_db()

@@ -20,8 +20,8 @@ from review.queue import assignee_of
 from review.schema_forms import action_choices, as_model, build_form_class
 from workflows import presentation
 from workflows.engine import registry
-from workflows.engine.definition import StepNode
 from workflows.engine.errors import WorkflowError
+from workflows.engine.nodes import StepNode
 from workflows.models import Suspension, SuspensionStatus, WorkflowRun
 
 

@@ -16,7 +16,8 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.workflows.flows import Number, add_one, chain, double, unique
-from workflows.engine import Workflow, api, queue, registry, ticker, worker
+from workflows.engine import Workflow, api, queue, ticker, worker
+from workflows.engine.builder import COMMITTED
 from workflows.engine.errors import DefinitionError
 from workflows.engine.testing import drain
 from workflows.models import ExecutionStatus, RunStatus, StepExecution, WorkflowRun
@@ -40,11 +41,11 @@ def deployed() -> Iterator[Workflow]:
     """A workflow that this process forgets, as an old worker in a rolling deploy would lack it."""
     workflow = chain("deploy", add_one, double)
     yield workflow
-    registry.register(workflow)
+    COMMITTED[workflow.id] = workflow
 
 
 def forget(workflow: Workflow) -> None:
-    registry._workflows.pop(workflow.id)
+    COMMITTED.pop(workflow.id)
 
 
 def test_an_uncommitted_workflow_is_refused_and_nothing_starts() -> None:
@@ -90,7 +91,7 @@ def test_a_step_of_a_workflow_this_worker_lacks_waits_says_why_and_is_retried(
     row.refresh_from_db()
     assert row.wake_at > timezone.now() + timedelta(seconds=3)  # backoff: 2 s, then 4 s
 
-    registry.register(deployed)  # the new version reached this worker
+    COMMITTED[deployed.id] = deployed  # the new version reached this worker
     make_due(run)
     drain()
     run.refresh_from_db()
@@ -131,7 +132,7 @@ def test_a_due_sleep_and_a_lost_lease_of_such_a_run_wait_too(settings) -> None:
         nap.refresh_from_db()
         assert nap.status == ExecutionStatus.WAITING
     finally:
-        registry.register(workflow)
+        COMMITTED[workflow.id] = workflow
 
 
 def test_a_run_whose_workflow_is_gone_can_still_be_canceled(deployed: Workflow) -> None:

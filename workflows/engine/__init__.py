@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from workflows.engine.builder import Workflow
 from workflows.engine.context import Check, StepContext
-from workflows.engine.definition import Backoff, Step, Workflow, step
+from workflows.engine.nodes import Backoff, Step, step
 
 _API = {
     "start_run",

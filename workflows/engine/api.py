@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from workflows.engine import arguments, limits, registry, schemas
-from workflows.engine.definition import StepNode, Workflow
+from workflows.engine.builder import Workflow
 from workflows.engine.errors import (
     AmbiguousResume,
     Conflict,
@@ -36,6 +36,7 @@ from workflows.engine.errors import (
 )
 from workflows.engine.forking import fork
 from workflows.engine.kinds import FUNCTION_KINDS
+from workflows.engine.nodes import StepNode
 from workflows.engine.snapshots import export_snapshot, snapshot  # noqa: F401 - part of the run API
 from workflows.engine.transition import Transition, lock_run
 from workflows.models import (

@@ -13,7 +13,7 @@ events; it asks the class of a row's kind (:func:`construct_for`) what to do:
 - ``reopen`` a construct whose failed child is retried.
 
 Adding a kind of node means adding one class here, registering it in
-``CONSTRUCTS``, and its node type in ``definition.py``.
+``CONSTRUCTS``, and its node type in ``nodes.py``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from workflows.engine import schemas
 from workflows.engine.bookkeeping import BranchBook, ForeachBook, LoopBook, book_of
-from workflows.engine.definition import (
+from workflows.engine.builder import WorkflowNode
+from workflows.engine.errors import SchemaMismatch, WorkflowError
+from workflows.engine.kinds import LOOP_KINDS, SLEEP_KINDS, NodeKind
+from workflows.engine.nodes import (
     BranchNode,
     ForeachNode,
     LoopNode,
@@ -31,10 +34,7 @@ from workflows.engine.definition import (
     ParallelNode,
     SleepNode,
     StepNode,
-    WorkflowNode,
 )
-from workflows.engine.errors import SchemaMismatch, WorkflowError
-from workflows.engine.kinds import LOOP_KINDS, SLEEP_KINDS, NodeKind
 from workflows.engine.outcomes import error_from, public_error
 from workflows.models import EventType, ExecutionPhase, ExecutionStatus, StepExecution
 

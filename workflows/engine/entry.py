@@ -22,7 +22,6 @@ from django.utils import timezone
 from workflows.engine import registry, rows
 from workflows.engine.bookkeeping import Attempts, book_of
 from workflows.engine.constructs import construct_for
-from workflows.engine.definition import StepNode
 from workflows.engine.errors import WorkflowError
 from workflows.engine.kinds import FUNCTION_KINDS, LEAF_KINDS, SLEEP_KINDS
 from workflows.engine.leases import (
@@ -31,6 +30,7 @@ from workflows.engine.leases import (
     heartbeat_lease,
     lease_seconds,
 )
+from workflows.engine.nodes import StepNode
 from workflows.engine.outcomes import (
     Bailed,
     CanceledOutcome,

@@ -14,14 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from workflows.engine import limits, registry, schemas
-from workflows.engine.definition import (
-    BranchNode,
-    Node,
-    ParallelNode,
-    StepNode,
-    Workflow,
-    WorkflowNode,
-)
+from workflows.engine.builder import Workflow, WorkflowNode
 from workflows.engine.errors import (
     Conflict,
     DefinitionChanged,
@@ -30,6 +23,7 @@ from workflows.engine.errors import (
     SchemaMismatch,
     WorkflowError,
 )
+from workflows.engine.nodes import BranchNode, Node, ParallelNode, StepNode
 from workflows.engine.transition import Transition
 from workflows.models import ExecutionStatus, StepExecution, WorkflowRun
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from workflows.engine import conf
-from workflows.engine.definition import Node, StepNode
+from workflows.engine.nodes import Node, StepNode
 from workflows.engine.outcomes import Claim
 from workflows.models import ExecutionStatus, StepExecution
 

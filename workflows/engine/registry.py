@@ -1,32 +1,23 @@
 """Committed workflows, found by id.
 
-``Workflow.commit()`` registers; a later commit under the same id replaces the
-earlier one (a deploy or a code reload), which is why runs record the version
-they started on.
+``Workflow.commit()`` keeps each workflow in ``builder.COMMITTED``; a later
+commit under the same id replaces the earlier one (a deploy or a code reload),
+which is why runs record the version they started on.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING
 
+from workflows.engine.builder import COMMITTED, Workflow
 from workflows.engine.errors import WorkflowNotFound
-
-if TYPE_CHECKING:
-    from workflows.engine.definition import Workflow
-
-_workflows: dict[str, Workflow] = {}
-
-
-def register(workflow: Workflow) -> None:
-    _workflows[workflow.id] = workflow
 
 
 def get(workflow_id: str) -> Workflow:
     try:
-        return _workflows[workflow_id]
+        return COMMITTED[workflow_id]
     except KeyError:
-        known = ", ".join(sorted(_workflows)) or "none"
+        known = ", ".join(sorted(COMMITTED)) or "none"
         raise WorkflowNotFound(
             f"no workflow with id {workflow_id!r} is registered (registered: {known})",
             workflow=workflow_id,
@@ -34,7 +25,7 @@ def get(workflow_id: str) -> Workflow:
 
 
 def is_registered(workflow_id: str) -> bool:
-    return workflow_id in _workflows
+    return workflow_id in COMMITTED
 
 
 def load_modules(module_names: list[str]) -> None:

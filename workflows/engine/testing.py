@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from workflows.engine import api, queue, ticker, worker
-from workflows.engine.definition import Workflow
+from workflows.engine.builder import Workflow
 from workflows.models import WorkflowRun
 
 

@@ -26,11 +26,12 @@ from django.utils import timezone
 
 from workflows.engine import queue, registry, rows, schemas
 from workflows.engine.bookkeeping import Attempts, Bookkeeping, book_of
+from workflows.engine.builder import Workflow, WorkflowNode
 from workflows.engine.constructs import construct_for
-from workflows.engine.definition import Node, StepNode, Workflow, WorkflowNode
 from workflows.engine.errors import SchemaMismatch
 from workflows.engine.kinds import LEAF_KINDS, NodeKind
 from workflows.engine.leases import attempt_seconds, lease_seconds
+from workflows.engine.nodes import Node, StepNode
 from workflows.engine.outcomes import Claim, StaleClaim, error_from, public_error
 from workflows.models import (
     EventType,

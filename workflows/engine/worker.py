@@ -23,21 +23,13 @@ from django.utils import timezone
 
 from workflows.engine import limits, registry, schemas
 from workflows.engine.bookkeeping import LoopBook, book_of
+from workflows.engine.builder import Workflow
 from workflows.engine.context import Bail, Canceled, Check, RunView, StepContext, Suspend
-from workflows.engine.definition import (
-    BranchNode,
-    LoopNode,
-    MapNode,
-    Node,
-    SleepNode,
-    Step,
-    StepNode,
-    Workflow,
-)
 from workflows.engine.entry import claim, commit
 from workflows.engine.errors import InvalidData, SchemaMismatch, WorkflowError
 from workflows.engine.kinds import NodeKind
 from workflows.engine.leases import heartbeat_lease, renew_lease
+from workflows.engine.nodes import BranchNode, LoopNode, MapNode, Node, SleepNode, Step, StepNode
 from workflows.engine.outcomes import (
     Bailed,
     CanceledOutcome,

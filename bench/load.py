@@ -129,7 +129,7 @@ def _people(reviewers: int) -> tuple[Person, list[Person], str]:
 
 def _figures(report: Report, plan: Plan, ledger: Ledger, found: Findings, logs: str) -> None:
     server_errors = _log_errors(logs)
-    watcher_errors = [f"watcher of {w.run_id}: {w.error}" for w in ledger.watches if w.error]
+    watcher_errors = [f"watcher of {w.run_id}: {e}" for w in ledger.watches for e in w.errors]
     errors = len(ledger.errors) + len(watcher_errors) + len(server_errors)
     pace = plan.reviewers * DECISIONS_PER_REVIEWER_MINUTE / (plan.decisions_expected() / plan.runs)
     report.add(Figure("runs_total", plan.runs, "runs"))
@@ -173,9 +173,19 @@ def _figures(report: Report, plan: Plan, ledger: Ledger, found: Findings, logs: 
     )
     report.add(Figure("lost_work", found.lost_work, "runs+steps", 0, "target"))
     report.add(Figure("duplicated_work", found.duplicated_work, "steps+decisions", 0, "target"))
-    watched = len(ledger.watches) - found.watcher_errors
-    report.add(Figure("watchers", watched, "clients", plan.watchers, "all", False))
+    connected = sum(watch.state_event_id is not None for watch in ledger.watches)
+    report.add(Figure("watchers", connected, "clients", plan.watchers, "all", False))
     report.add(Figure("watcher_gaps", found.watcher_gaps, "clients", 0, "target"))
+    report.add(
+        Figure(
+            "watcher_refused_handshakes",
+            sum(watch.refused for watch in ledger.watches),
+            "handshakes",
+            0,
+            "target",
+            note="not accepted within daphne's 5 s; the client connected again",
+        )
+    )
     report.extra.update(
         {
             "start_latency_ms_p95": percentile(ledger.start_ms, 95),

@@ -22,7 +22,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bench.load_traffic import ENDED, TERMINAL_EVENTS, Ledger, Watch
+from bench.load_traffic import Ledger
+from bench.load_watch import Watch
 from workflows.models import (
     ExecutionStatus,
     RunEvent,
@@ -45,7 +46,6 @@ class Findings:
     duplicated_work: int
     decisions_recorded: int
     watcher_gaps: int
-    watcher_errors: int
     waiting_max: int
     busy_seconds: float
 
@@ -72,8 +72,7 @@ def audit(ledger: Ledger) -> Findings:
         + _extra(decided.values())
         + _extra(ledger.accepted.values()),
         decisions_recorded=sum(resumed.values()),
-        watcher_gaps=sum(not _whole(watch) for watch in ledger.watches if not watch.error),
-        watcher_errors=sum(bool(watch.error) for watch in ledger.watches),
+        watcher_gaps=sum(not _whole(watch) for watch in ledger.watches),
         waiting_max=waiting_max(run_ids),
         busy_seconds=_busy_seconds(run_ids),
     )
@@ -125,13 +124,12 @@ def _missing_steps(completed: set[str], ledger: Ledger) -> int:
 def _whole(watch: Watch) -> bool:
     """Every event after the watcher's first state, once each, in order, up to the run's end."""
     expected = list(
-        RunEvent.objects.filter(run_id=uuid.UUID(watch.run_id), id__gt=watch.state_event_id)
+        RunEvent.objects.filter(run_id=uuid.UUID(watch.run_id), id__gt=watch.state_event_id or 0)
         .order_by("id")
         .values_list("id", flat=True)
     )
-    ended = watch.last_type in TERMINAL_EVENTS or watch.state_status in ENDED
     status = WorkflowRun.objects.values_list("status", flat=True).get(pk=watch.run_id)
-    return watch.event_ids == expected and ended and status == RunStatus.SUCCESS
+    return watch.event_ids == expected and watch.ended and status == RunStatus.SUCCESS
 
 
 def waiting_max(run_ids: list[str]) -> int:

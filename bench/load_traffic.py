@@ -11,7 +11,6 @@ the counts that pace the load; what people did is written to a ``Ledger`` that
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,13 +19,13 @@ from typing import Any
 import httpx
 from django.db.models import Count
 
+from bench.load_watch import Watch, follow
 from workflows.content_brief import WORKFLOW_ID
 from workflows.content_brief.demo.corpus import list_articles
 from workflows.models import RunStatus, Suspension, SuspensionStatus, WorkflowRun
 
 ENDED = {RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.CANCELED}
 BUSY = {RunStatus.RUNNING}
-TERMINAL_EVENTS = {"run.completed", "run.failed", "run.canceled"}
 CHANGES = (0, 1, 0, 2)  # requests for changes before approving, by run number
 POLL_SECONDS = 0.25
 ARTICLES = tuple(slug for slug, _ in list_articles())
@@ -67,18 +66,6 @@ class Question:
     path: str
     iteration: int
     angles: int
-
-
-@dataclass
-class Watch:
-    """What one websocket client saw of one run."""
-
-    run_id: str
-    state_event_id: int = 0
-    state_status: str = ""
-    event_ids: list[int] = field(default_factory=list)
-    last_type: str = ""
-    error: str = ""
 
 
 @dataclass
@@ -273,28 +260,7 @@ class Load:
     # --- watchers on run pages' streams -----------------------------------------------------------
 
     async def _watch(self, run_id: str) -> Watch:
-        from websockets.asyncio.client import connect
-        from websockets.typing import Origin
-
-        watch = Watch(run_id)
-        url = f"{self.ws_url}/ws/runs/{run_id}/events/"
-        headers = {"Cookie": f"sessionid={self.cookie}"}
-        try:
-            async with connect(
-                url, origin=Origin(self.base_url), additional_headers=headers, open_timeout=60
-            ) as ws:
-                state = json.loads(await ws.recv())
-                watch.state_event_id = int(state["last_event_id"] or 0)
-                watch.state_status = state["snapshot"]["status"]
-                while watch.state_status not in ENDED and watch.last_type not in TERMINAL_EVENTS:
-                    event = json.loads(await ws.recv())["event"]
-                    watch.event_ids.append(int(event["id"]))
-                    watch.last_type = event["type"]
-        except asyncio.CancelledError:
-            watch.error = "still waiting for the run's end when the load stopped"
-        except Exception as exc:
-            watch.error = repr(exc)
-        return watch
+        return await follow(run_id, self.ws_url, self.base_url, self.cookie)
 
     async def _collect_watches(self) -> list[Watch]:
         """Give watchers a moment to receive the last events, then stop the stragglers."""

@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
@@ -27,7 +26,6 @@ from workflows.engine.errors import (
     InvalidInput,
     InvalidResumeData,
     RunNotActive,
-    RunNotFound,
     SchemaMismatch,
     StaleSuspension,
     StepNotRetryable,
@@ -37,6 +35,7 @@ from workflows.engine.errors import (
 from workflows.engine.forking import fork
 from workflows.engine.kinds import FUNCTION_KINDS
 from workflows.engine.nodes import StepNode
+from workflows.engine.runs import get_run
 from workflows.engine.snapshots import export_snapshot, snapshot  # noqa: F401 - part of the run API
 from workflows.engine.transition import Transition, lock_run
 from workflows.models import (
@@ -81,14 +80,6 @@ def _workflow(workflow: Workflow | str) -> Workflow:
             workflow=workflow.id,
         )
     return workflow
-
-
-def get_run(run_id: Any) -> WorkflowRun:
-    try:
-        return WorkflowRun.objects.get(pk=run_id)
-    except (WorkflowRun.DoesNotExist, ValidationError, ValueError, TypeError):
-        # a malformed id is as unknown as a missing one
-        raise RunNotFound(f"no run with id {run_id!r}", run_id=str(run_id)) from None
 
 
 def list_runs(

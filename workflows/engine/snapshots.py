@@ -15,6 +15,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from workflows.engine.errors import InvalidArgument, NotFound
 from workflows.engine.kinds import CONSTRUCT_KINDS, NodeKind
+from workflows.engine.runs import get_run
 from workflows.models import (
     ExecutionStatus,
     RunEvent,
@@ -63,7 +64,7 @@ class RunState:
 
 def snapshot(run_id: Any, *, as_of: int | None = None) -> dict[str, Any]:
     """The run now, or as it was right after event ``as_of``."""
-    run = _get(run_id)
+    run = get_run(run_id)
     if as_of is None:
         return _document(run, _state_from_rows(run), run.last_event_id)
     if isinstance(as_of, bool) or not isinstance(as_of, int):
@@ -78,12 +79,6 @@ def export_snapshot(run_id: Any, *, as_of: int | None = None) -> str:
     return json.dumps(
         snapshot(run_id, as_of=as_of), cls=DjangoJSONEncoder, indent=2, sort_keys=True
     )
-
-
-def _get(run_id: Any) -> WorkflowRun:
-    from workflows.engine.api import get_run
-
-    return get_run(run_id)
 
 
 def _iso(value: Any) -> str | None:

@@ -90,6 +90,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_float("HANDOFF_LOGIN_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "review.signin.locked_out"
+AXES_USERNAME_CALLABLE = "review.signin.attempted_username"
 AXES_DISABLE_ACCESS_LOG = True  # failures are kept; successful sign-ins are in last_login
 AXES_VERBOSE = False
 

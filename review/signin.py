@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 LOCKED_OUT_STATUS = 429
+USERNAME_MAX_CHARS = 255  # django-axes' column; Django's sign-in forms do not bound the field
 
 
 class SignInView(LoginView):
@@ -25,6 +26,17 @@ class SignInView(LoginView):
     template_name = "review/login.html"
     redirect_authenticated_user = True
     extra_context = {"locked_out": ""}
+
+
+def attempted_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:
+    """django-axes' ``AXES_USERNAME_CALLABLE``: the username tried, cut to what its table holds.
+
+    Without the cut, a sign-in with a very long username would fail to be
+    counted, with a database error, instead of being refused like any other.
+    """
+    source = credentials or getattr(request, "POST", {})
+    username = source.get(settings.AXES_USERNAME_FORM_FIELD)
+    return username[:USERNAME_MAX_CHARS] if isinstance(username, str) else username
 
 
 def locked_out_message() -> str:

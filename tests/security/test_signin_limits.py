@@ -68,6 +68,12 @@ def test_the_sixth_attempt_is_refused_even_with_the_right_password(people) -> No
     assert not signed_in(client)
 
 
+def test_a_username_longer_than_any_column_is_refused_like_any_other(people) -> None:
+    response, client = sign_in("x" * 1000, "wrong")
+    assert response.status_code == 200 and not signed_in(client)
+    assert AccessAttempt.objects.get().username == "x" * 255
+
+
 def test_fewer_failures_than_the_limit_still_let_the_right_password_in(people) -> None:
     fail(settings.AXES_FAILURE_LIMIT - 1)
     response, client = sign_in("ada", PASSWORD)

@@ -1,13 +1,16 @@
-"""Websocket consumers: one run (HTML for htmx, JSON for programs) and the dashboard.
+"""Websocket consumers: one run, and the run lists (the dashboard and the review queue).
+
+Each route (review/routing.py) names the renderer its consumer sends with: HTML
+for the pages' htmx, JSON for programs (review/live/renderers.py).
 
 Contract (docs/live.md):
 - Refused at the handshake: not signed in (close code 4401), a run that does not
   exist or that the user may not see (4404), a malformed ``after`` (4400). A
   foreign ``Origin`` is refused before any consumer runs (config/asgi.py).
 - One run: the first message is the run's current state. Then every event with
-  an id greater than ``after`` when the client gave one, else greater than the
-  state's ``last_event_id``, in id order: no gap, no duplicate.
-- The dashboard: the current rows first, then a row each time a run changes.
+  an id greater than the renderer's starting point (``after`` for JSON, else the
+  state's last event), in id order: no gap, no duplicate.
+- The lists: the current rows first, then news each time a visible run changes.
 
 The consumers never trust a notification's content; they read the event log
 through the process's shared feeds (review/live/feeds.py) and render.
@@ -17,22 +20,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import re
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
-from django.core.serializers.json import DjangoJSONEncoder
-from django.urls import reverse
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from review import rendering
 from review.live import messages
 from review.live.feeds import Feed, RunFeed, Subscription, hub, poll_seconds
+from review.live.renderers import ListRenderer, Message, RunRenderer
 from review.permissions import can_view_run, can_view_run_row, sees_every_run
-from review.selectors import dashboard_runs
 from workflows.engine import api
 from workflows.engine.errors import RunNotFound
 
@@ -69,46 +69,55 @@ def _visible_run_id(user: Any, run_id: str) -> str | None:
     return str(run.pk) if can_view_run(user, run) else None
 
 
-def dumps(message: dict[str, Any]) -> str:
-    return json.dumps(message, cls=DjangoJSONEncoder)
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """What every live stream does alike: refuse strangers, send, pump news, unsubscribe.
 
+    The streams only send. Whatever a client sends is ignored, so an odd frame
+    (binary, not JSON) cannot close a stream.
+    """
 
-class StreamConsumer(AsyncWebsocketConsumer):
-    """Common life cycle: check, subscribe, accept, send the state, then pump news."""
-
+    # No channel of its own: the process's hub (review/live/feeds.py) is its one member of
+    # the live group. An alias with no configuration gives no layer, so a connection does
+    # not hold a receive on Redis that nothing ever sends to.
+    channel_layer_alias = "no-channel"
     feed: Feed | None = None
     subscription: Subscription | None = None
     pump_task: asyncio.Task[None] | None = None
 
-    async def connect(self) -> None:
+    async def signed_in_user(self) -> Any | None:
+        """The session's user, or None after refusing the handshake with 4401."""
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=NOT_SIGNED_IN)
-            return
-        if await self.admit(user):
-            await self.start()
+            return None
+        return user
 
-    async def admit(self, user: Any) -> bool:
-        raise NotImplementedError
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Clients have nothing to say to a live stream."""
 
-    async def start(self) -> None:
-        await self.accept()
-        await self.send_state()
-        self.pump_task = asyncio.create_task(self._pump())
+    @classmethod
+    async def encode_json(cls, content: Any) -> str:
+        return messages.dumps(content)  # dates, UUIDs and decimals as Django encodes them
 
-    async def send_state(self) -> None:
-        raise NotImplementedError
+    async def send_all(self, sent: Iterable[Message]) -> None:
+        """Text as it is (HTML, or JSON already encoded once per process); dicts as JSON."""
+        for message in sent:
+            if isinstance(message, str):
+                await self.send(text_data=message)
+            else:
+                await self.send_json(message)
 
-    async def send_news(self) -> None:
-        raise NotImplementedError
+    def pump(self, send_news: Callable[[], Awaitable[None]]) -> None:
+        """Send news whenever the feed has some, until the socket closes."""
+        self.pump_task = asyncio.create_task(self._pump(send_news))
 
-    async def _pump(self) -> None:
+    async def _pump(self, send_news: Callable[[], Awaitable[None]]) -> None:
         assert self.subscription is not None
         while True:
             await self.subscription.ready.wait()
             self.subscription.ready.clear()
             try:
-                await self.send_news()
+                await send_news()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -127,128 +136,85 @@ class StreamConsumer(AsyncWebsocketConsumer):
             self.feed = self.subscription = None
 
 
-class RunStreamConsumer(StreamConsumer):
-    run_id = ""
-    cursor = 0
-    after: int | None = None
+class RunConsumer(LiveConsumer):
+    """One run: its state, then every later event, rendered by the route's renderer."""
 
-    async def admit(self, user: Any) -> bool:
+    def __init__(self, renderer: Callable[[], RunRenderer]) -> None:
+        super().__init__()
+        self.renderer = renderer()
+        self.run_id = ""
+        self.cursor = 0
+
+    async def connect(self) -> None:
+        user = await self.signed_in_user()
+        if user is None:
+            return
         try:
-            self.after = parse_after(self.scope.get("query_string", b""))
+            after = parse_after(self.scope.get("query_string", b""))
         except ValueError:
             await self.close(code=BAD_REQUEST)
-            return False
-        run_id = str(self.scope["url_route"]["kwargs"]["run_id"])
-        visible = await database_sync_to_async(_visible_run_id)(user, run_id)
-        if visible is None:
+            return
+        requested = str(self.scope["url_route"]["kwargs"]["run_id"])
+        run_id = await database_sync_to_async(_visible_run_id)(user, requested)
+        if run_id is None:
             await self.close(code=NOT_FOUND)
-            return False
-        self.run_id = visible
+            return
+        self.run_id = run_id
         # Subscribe before reading anything, so nothing committed meanwhile is missed.
-        self.feed, self.subscription = hub().subscribe_run(visible)
-        return True
+        self.feed, self.subscription = hub().subscribe_run(run_id)
+        await self.accept()
+        state, self.cursor = await self.renderer.state(run_id, user, after)
+        await self.send_all(state)
+        await self.send_news()
+        self.pump(self.send_news)
 
     async def send_news(self) -> None:
+        """Every event after the cursor, in id order; the cursor moves as they are sent."""
         feed = self.feed
         assert isinstance(feed, RunFeed)
-        while True:
-            batch = await feed.events_after(self.cursor)
-            if not batch:
-                return
-            await self.send_events(batch)
+        while batch := await feed.events_after(self.cursor):
+            sent = await self.renderer.events(feed, self.run_id, batch, self.scope["user"])
+            await self.send_all(sent)
             self.cursor = batch[-1]["id"]
 
-    async def send_events(self, events: list[dict[str, Any]]) -> None:
-        raise NotImplementedError
 
+class DashboardConsumer(LiveConsumer):
+    """A list of runs: the dashboard's rows (HTML or JSON) or the viewer's review queue.
 
-class RunEventsConsumer(RunStreamConsumer):
-    """``/ws/runs/<id>/events/``: the JSON stream for programs."""
-
-    async def send_state(self) -> None:
-        snapshot = await database_sync_to_async(api.snapshot)(self.run_id)
-        last = snapshot["as_of_event_id"]
-        await self.send(messages.state_message(snapshot))
-        self.cursor = self.after if self.after is not None else last
-        await self.send_news()
-
-    async def send_events(self, events: list[dict[str, Any]]) -> None:
-        feed = self.feed
-        assert isinstance(feed, RunFeed)
-        for event in events:
-            await self.send(feed.event_message(event))
-
-
-class RunPageConsumer(RunStreamConsumer):
-    """``/ws/runs/<id>/``: HTML for the run page; every message is out-of-band swaps.
-
-    The state replaces the header, pipeline and timeline, so a browser that
-    reconnects (htmx does, on its own) is exact again at once; ``after`` is not
-    used here, since the timeline comes with the state.
+    All of them change only when a run changes, so they share the process's one
+    dashboard feed, which reports changed runs, never events: its news is per-run
+    state, and seeing a run twice is harmless.
     """
 
-    shown: rendering.Signatures
+    renderer: ListRenderer
 
-    async def send_state(self) -> None:
-        user = self.scope["user"]
-        parts, last, self.shown = await database_sync_to_async(rendering.run_state_parts)(
-            self.run_id, user
-        )
-        await self.send_parts(parts)
-        self.cursor = last
-        await self.send_news()
+    def __init__(self, renderer: Callable[[str], ListRenderer]) -> None:
+        super().__init__()
+        self.make_renderer = renderer  # with the query string, which only connect() knows
+        self.user: Any = None
 
-    async def send_events(self, events: list[dict[str, Any]]) -> None:
-        feed = self.feed
-        assert isinstance(feed, RunFeed)
-        shown = self.shown
-        key = (events[0]["id"], events[-1]["id"], hash(frozenset(shown.items())))
-        parts, self.shown = await feed.shared(
-            key,
-            lambda: database_sync_to_async(rendering.run_update_parts)(self.run_id, events, shown),
-        )
-        # Controls depend on who looks, so that part is rendered for this connection alone.
-        own = await database_sync_to_async(rendering.viewer_update_parts)(
-            self.run_id, events, self.scope["user"]
-        )
-        await self.send_parts([*parts, *own])
-
-    async def send_parts(self, parts: list[str]) -> None:
-        """As few messages as fit under the live message limit (review/live/messages.py)."""
-        for message in messages.pack(parts, reverse("review:run", kwargs={"run_id": self.run_id})):
-            await self.send(message)
-
-
-class DashboardStreamConsumer(StreamConsumer):
-    async def admit(self, user: Any) -> bool:
+    async def connect(self) -> None:
+        user = await self.signed_in_user()
+        if user is None:
+            return
+        self.renderer = self.make_renderer(self.scope.get("query_string", b"").decode("latin-1"))
         await database_sync_to_async(sees_every_run)(user)  # caches the role check
         self.user = user
-        feed, self.subscription = hub().subscribe_dashboard()
-        self.feed = feed
+        feed, subscription = hub().subscribe_dashboard()
+        self.feed, self.subscription = feed, subscription
+        # Read the first rows only once the feed knows where it starts, so every
+        # change made after them is reported.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(feed.started.wait(), STARTUP_SECONDS)
-        return True
+        await self.accept()
+        await self.send_all(await self.renderer.state(user))
+        self.pump(self.send_news)
 
     async def send_news(self) -> None:
+        """The runs changed since the last news that this viewer may see, oldest first."""
         assert self.subscription is not None
         changed, self.subscription.changed_runs = self.subscription.changed_runs, {}
         runs = [run for run in changed.values() if can_view_run_row(self.user, run.created_by_id)]
         if runs:
             runs.sort(key=lambda run: run.created_at)
-            await self.send_runs(runs)
-
-    async def send_runs(self, runs: list[Any]) -> None:
-        raise NotImplementedError
-
-
-class DashboardEventsConsumer(DashboardStreamConsumer):
-    """``/ws/runs/``: the dashboard as JSON: ``state`` with recent runs, then ``run`` rows."""
-
-    async def send_state(self) -> None:
-        runs = await database_sync_to_async(dashboard_runs)(self.user)
-        summaries = [rendering.run_summary(run) for run in runs]
-        await self.send(dumps({"type": "state", "runs": summaries}))
-
-    async def send_runs(self, runs: list[Any]) -> None:
-        for run in runs:
-            await self.send(dumps({"type": "run", "run": rendering.run_summary(run)}))
+            await self.send_all(await self.renderer.changes(self.user, runs))

@@ -112,8 +112,7 @@ def viewer_update_parts(run_id: str, events: list[dict[str, Any]], user: Any) ->
     """
     types = {event["type"] for event in events}
     if types & PANEL_EVENTS:
-        badge = f'<span class="count-badge" id="queue-count">{queue.open_count(user)}</span>'
-        return [review_panel_html(load_run(run_id), user), badge]
+        return [review_panel_html(load_run(run_id), user), queue_badge_html(user)]
     if DRAFT_EDITED not in types:
         return []
     edited = {
@@ -135,8 +134,15 @@ def viewer_update_parts(run_id: str, events: list[dict[str, Any]], user: Any) ->
     return parts
 
 
-def viewer_update_html(run_id: str, events: list[dict[str, Any]], user: Any) -> str:
-    return "".join(viewer_update_parts(run_id, events, user))
+def queue_badge_html(user: Any) -> str:
+    """The navigation's count of the viewer's open review items, swapped by its id."""
+    return f'<span class="count-badge" id="queue-count">{queue.open_count(user)}</span>'
+
+
+def queue_html(user: Any, show: str, number: int) -> str:
+    """The queue page's list as this viewer sees it, and the navigation's count."""
+    items = render_to_string("review/_queue_items.html", queue.view_context(user, show, number))
+    return items + queue_badge_html(user)
 
 
 def run_update_parts(

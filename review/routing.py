@@ -1,21 +1,29 @@
-"""Websocket routes, mounted by config/asgi.py behind the origin check and session auth."""
+"""Websocket routes, mounted by config/asgi.py behind the origin check and session auth.
+
+Two consumers; the route chooses what they send (review/live/renderers.py). The
+JSON streams are the ones programs use (README, docs/live.md): ``/ws/runs/``
+and ``/ws/runs/<id>/events/``; the others feed the pages' htmx.
+"""
 
 from __future__ import annotations
 
 from django.urls import path
 
-from review import consumers
-from review.dashboard_consumer import DashboardPageConsumer
-from review.queue_consumer import QueuePageConsumer
+from review.consumers import DashboardConsumer, RunConsumer
+from review.live import renderers
 
 websocket_urlpatterns = [
-    path("ws/runs/", consumers.DashboardEventsConsumer.as_asgi(), name="ws-runs"),
-    path("ws/runs/<uuid:run_id>/", consumers.RunPageConsumer.as_asgi(), name="ws-run"),
+    path("ws/runs/", DashboardConsumer.as_asgi(renderer=renderers.DashboardJson), name="ws-runs"),
+    path("ws/runs/<uuid:run_id>/", RunConsumer.as_asgi(renderer=renderers.RunHtml), name="ws-run"),
     path(
         "ws/runs/<uuid:run_id>/events/",
-        consumers.RunEventsConsumer.as_asgi(),
+        RunConsumer.as_asgi(renderer=renderers.RunJson),
         name="ws-run-events",
     ),
-    path("ws/dashboard/", DashboardPageConsumer.as_asgi(), name="ws-dashboard"),
-    path("ws/queue/", QueuePageConsumer.as_asgi(), name="ws-queue"),
+    path(
+        "ws/dashboard/",
+        DashboardConsumer.as_asgi(renderer=renderers.DashboardHtml),
+        name="ws-dashboard",
+    ),
+    path("ws/queue/", DashboardConsumer.as_asgi(renderer=renderers.QueueHtml), name="ws-queue"),
 ]

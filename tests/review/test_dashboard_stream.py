@@ -89,17 +89,17 @@ async def test_anonymous_dashboards_are_refused(path: str, transactional_db: Non
 async def test_a_change_right_after_the_state_is_read_is_still_reported(
     reviewer: User, review_flow, monkeypatch
 ) -> None:
-    from review import consumers
+    from review.live import renderers
 
     run = await database_sync_to_async(run_workflow)(review_flow, {"n": 1})
-    original = consumers.dashboard_runs
+    original = renderers.dashboard_runs
 
     def state_then_a_change(user):
         rows = original(user)
         api.cancel_run(run.pk)  # commits between the state read and the first live read
         return rows
 
-    monkeypatch.setattr(consumers, "dashboard_runs", state_then_a_change)
+    monkeypatch.setattr(renderers, "dashboard_runs", state_then_a_change)
     headers = await database_sync_to_async(ws_headers)(reviewer)
     async with connected("/ws/runs/", headers) as ws:
         state = await receive_json(ws)

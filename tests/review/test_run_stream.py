@@ -117,6 +117,21 @@ async def test_two_clients_on_one_run_each_get_every_event_once(
             assert [m["event"]["id"] for m in await collect_until(b, everything[-1])] == everything
 
 
+async def test_what_a_client_sends_is_ignored_and_the_stream_goes_on(
+    reviewer: User, review_flow
+) -> None:
+    run = await database_sync_to_async(run_workflow)(review_flow, {"n": 1})
+    headers = await database_sync_to_async(ws_headers)(reviewer)
+    async with connected(f"/ws/runs/{run.pk}/events/", headers) as ws:
+        await receive_json(ws)
+        await ws.send_to(text_data="not json")
+        await ws.send_to(bytes_data=b"\x00\x01")
+        await ws.send_json_to({"type": "subscribe"})
+        await database_sync_to_async(api.resume_run)(run.pk, {"approved": True}, path="approve")
+        message = await receive_json(ws)
+        assert message["event"]["type"] == "step.resumed"
+
+
 async def test_state_shows_every_branch_of_a_parallel_stage(reviewer: User, fan_flow) -> None:
     workflow = fan_flow()
     run = await database_sync_to_async(api.start_run)(workflow, {"n": 1})  # queued, not drained

@@ -30,14 +30,21 @@ from django.views.decorators.csrf import csrf_exempt
 
 from review import decisions, drafts
 from review.api_auth import api_view
-from review.errors import TooLarge
+from review.errors import (
+    BadRequest,
+    IdempotencyKeyTaken,
+    InvalidRequest,
+    MethodNotAllowed,
+    TooLarge,
+    UnsupportedMediaType,
+)
 from review.live import messages
 from review.permissions import runs_visible_to
 from review.rendering import run_summary
 from review.responses import json_error
 from review.selectors import DASHBOARD_LIMIT, dashboard_runs
 from workflows.engine import api as engine
-from workflows.engine.errors import Conflict, NotFound, SchemaMismatch, WorkflowError
+from workflows.engine.errors import NotFound, WorkflowError
 from workflows.models import RunEvent, WorkflowRun
 
 View = Callable[..., HttpResponse]
@@ -48,30 +55,6 @@ MAX_JSON_DEPTH = 64
 DEFAULT_MAX_BODY_BYTES = 1_000_000
 DEFAULT_PAGE_BYTES = 4_000_000
 WHOLE_NUMBER = re.compile(r"[0-9]{1,19}")
-
-
-class BadRequest(WorkflowError):
-    code = "bad_request"
-
-
-class InvalidRequest(SchemaMismatch):
-    """A field of the request itself (not the run's input or resume data) is wrong."""
-
-    code = "invalid_request"
-
-
-class MethodNotAllowed(WorkflowError):
-    http_status = 405
-    code = "method_not_allowed"
-
-
-class UnsupportedMediaType(WorkflowError):
-    http_status = 415
-    code = "unsupported_media_type"
-
-
-class IdempotencyKeyTaken(Conflict):
-    code = "idempotency_key_taken"
 
 
 # ---------------------------------------------------------------- the request, checked

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -47,45 +48,38 @@ def _respond(
     return announce_error(response, error) if error is not None else response
 
 
-@require_POST
-@login_required
-def claim(request: HttpRequest, run_id: uuid.UUID, suspension_id: uuid.UUID) -> HttpResponse:
+def _act(
+    request: HttpRequest,
+    run_id: uuid.UUID,
+    suspension_id: uuid.UUID,
+    service: Callable[..., object],
+    **options: object,
+) -> HttpResponse:
+    """Claim, release or reassign a visible question; answer with its item, refused or not."""
     suspension = _question(request, run_id, suspension_id)
     try:
-        claims.claim(
-            run_id=run_id,
-            suspension_id=suspension.pk,
-            actor=request.user,
-            take_over=request.POST.get("take_over") == "on",
-        )
+        service(run_id=run_id, suspension_id=suspension.pk, actor=request.user, **options)
     except WorkflowError as exc:
         return _respond(request, suspension, exc)
     return _respond(request, suspension, None)
+
+
+@require_POST
+@login_required
+def claim(request: HttpRequest, run_id: uuid.UUID, suspension_id: uuid.UUID) -> HttpResponse:
+    take_over = request.POST.get("take_over") == "on"
+    return _act(request, run_id, suspension_id, claims.claim, take_over=take_over)
 
 
 @require_POST
 @login_required
 def release(request: HttpRequest, run_id: uuid.UUID, suspension_id: uuid.UUID) -> HttpResponse:
-    suspension = _question(request, run_id, suspension_id)
-    try:
-        claims.release(run_id=run_id, suspension_id=suspension.pk, actor=request.user)
-    except WorkflowError as exc:
-        return _respond(request, suspension, exc)
-    return _respond(request, suspension, None)
+    return _act(request, run_id, suspension_id, claims.release)
 
 
 @require_POST
 @login_required
 def reassign(request: HttpRequest, run_id: uuid.UUID, suspension_id: uuid.UUID) -> HttpResponse:
-    suspension = _question(request, run_id, suspension_id)
-    try:
-        assignments.reassign(
-            run_id=run_id,
-            suspension_id=suspension.pk,
-            actor=request.user,
-            user=request.POST.get("user", "").strip()[:150],
-            group=request.POST.get("group", "").strip()[:150],
-        )
-    except WorkflowError as exc:
-        return _respond(request, suspension, exc)
-    return _respond(request, suspension, None)
+    user = request.POST.get("user", "").strip()[:150]
+    group = request.POST.get("group", "").strip()[:150]
+    return _act(request, run_id, suspension_id, assignments.reassign, user=user, group=group)

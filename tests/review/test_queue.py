@@ -156,6 +156,14 @@ def test_the_run_page_shows_who_holds_an_item_and_asks_others_to_confirm(reviewe
     assert 'name="take_over"' in html
 
 
+def test_a_claim_posted_without_htmx_goes_back_to_the_run_page(reviewer: User) -> None:
+    run = run_workflow(chain("q11", approve), {"n": 1})
+    question = open_question(run)
+    response = signed_in(reviewer).post(f"/runs/{run.pk}/questions/{question.pk}/claim")
+    assert response.status_code == 302 and response["Location"] == f"/runs/{run.pk}/"
+    assert ReviewClaim.objects.get().user == reviewer
+
+
 @pytest.mark.django_db(transaction=True)
 async def test_the_live_queue_shows_new_items_and_claims() -> None:
     user = await database_sync_to_async(person)("rita", "Reviewers")

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from review.models import ApiToken, DraftRevision, ReviewClaim, ReviewTask
-from workflows.admin import WorkflowRunAdmin
+from workflows.admin import ReadOnlyAdminMixin, WorkflowRunAdmin
 from workflows.models import WorkflowRun
 
 SECRET_NOTICE = (
@@ -92,7 +92,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(DraftRevision)
-class DraftRevisionAdmin(admin.ModelAdmin):
+class DraftRevisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "__str__",
         "run",
@@ -117,15 +117,6 @@ class DraftRevisionAdmin(admin.ModelAdmin):
         "text",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(ReviewClaim)
@@ -160,7 +151,7 @@ admin.site.register(WorkflowRun, RunWithPageAdmin)
 
 
 @admin.register(ReviewTask)
-class ReviewTaskAdmin(admin.ModelAdmin):
+class ReviewTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Review items: who each open question is assigned to, when it is due, whether it is late.
 
     Reassigning is done on the run page (it is recorded in the run's log).
@@ -181,12 +172,3 @@ class ReviewTaskAdmin(admin.ModelAdmin):
         "created_at",
     )
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -17,6 +17,21 @@ from workflows.models import StepExecution, Suspension, WorkflowRun
 TOKEN_PREFIX = "hnd_"
 
 
+def optional_person(related_name: str) -> models.ForeignKey:
+    """A person a record names, optional; deleting their account keeps the record.
+
+    Revisions and review items are history that the run's log refers to, so
+    they outlive the account, naming no one.
+    """
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name=related_name,
+    )
+
+
 class ReviewRights(models.Model):
     """Holds the review product's permissions; it has no table of its own.
 
@@ -57,13 +72,7 @@ class DraftRevision(models.Model):
     )
     number = models.PositiveIntegerField()
     text = models.TextField()
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="draft_revisions",
-    )
+    author = optional_person("draft_revisions")
     lines_added = models.PositiveIntegerField(default=0)
     lines_removed = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -157,13 +166,7 @@ class ReviewTask(models.Model):
         Suspension, on_delete=models.CASCADE, related_name="task", primary_key=True
     )
     run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="review_tasks")
-    assignee_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="review_tasks",
-    )
+    assignee_user = optional_person("review_tasks")
     assignee_group = models.ForeignKey(
         "auth.Group", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -69,20 +69,28 @@ def get(path: Callable[[WorkflowRun, Suspension], str]) -> Request:
     return lambda client, run, question: client.get(path(run, question))
 
 
-def post(path: Callable[[WorkflowRun, Suspension], str], data: Any = None) -> Request:
-    def send(client: Client, run: WorkflowRun, question: Suspension) -> Any:
-        body = data(run, question) if callable(data) else (data or {})
-        return client.post(path(run, question), body, HTTP_HX_REQUEST="true")
+def posting(send: Callable[[Client, str, Any], Any]) -> Callable[..., Request]:
+    """A maker of POST cells: the path and body (fixed, or made from the run) sent by ``send``."""
 
-    return send
+    def make(path: Callable[[WorkflowRun, Suspension], str], data: Any = None) -> Request:
+        def request(client: Client, run: WorkflowRun, question: Suspension) -> Any:
+            body = data(run, question) if callable(data) else (data or {})
+            return send(client, path(run, question), body)
+
+        return request
+
+    return make
 
 
-def api(path: Callable[[WorkflowRun, Suspension], str], data: Any = None) -> Request:
-    def send(client: Client, run: WorkflowRun, question: Suspension) -> Any:
-        body = data(run, question) if callable(data) else (data or {})
-        return client.post(path(run, question), json.dumps(body), content_type="application/json")
+post = posting(lambda client, url, body: client.post(url, body, HTTP_HX_REQUEST="true"))
+api = posting(
+    lambda client, url, body: client.post(url, json.dumps(body), content_type="application/json")
+)
 
-    return send
+
+def on_run(tail: str) -> Callable[[WorkflowRun, Suspension], str]:
+    """An API path below the run: ``/api/runs/<id>/<tail>``."""
+    return lambda run, question: f"/api/runs/{run.pk}/{tail}"
 
 
 def original(run: WorkflowRun, question: Suspension) -> dict[str, Any]:
@@ -93,15 +101,9 @@ HTTP: dict[str, tuple[Request, Cell]] = {
     "dashboard": (get(lambda r, q_: "/"), cells(302, 200, 200, 200, 200, 200)),
     "queue": (get(lambda r, q_: "/queue/"), cells(302, 200, 200, 200, 200, 200)),
     "insights": (get(lambda r, q_: "/insights/"), cells(302, 403, 200, 200, 200, 200)),
-    "start page": (
-        get(lambda r, q_: "/start/content-brief/"),
-        cells(302, 403, 403, 200, 403, 200),
-    ),
+    "start page": (get(lambda r, q_: "/start/content-brief/"), cells(302, 403, 403, 200, 403, 200)),
     "run page": (get(lambda r, q_: f"/runs/{r.pk}/"), cells(302, 404, 200, 200, 200, 200)),
-    "download": (
-        get(lambda r, q_: f"/runs/{r.pk}/download"),
-        cells(302, 404, 409, 409, 409, 409),
-    ),
+    "download": (get(lambda r, q_: f"/runs/{r.pk}/download"), cells(302, 404, 409, 409, 409, 409)),
     "open editor": (get(lambda r, s: q(r, s, "draft/edit")), cells(302, 403, 403, 403, 200, 200)),
     "revision diff": (
         get(lambda r, s: q(r, s, "draft/revisions/0/diff")),
@@ -134,39 +136,19 @@ HTTP: dict[str, tuple[Request, Cell]] = {
         ),
         cells(403, 403, 403, 201, 403, 201),
     ),
-    "api events": (
-        get(lambda r, q_: f"/api/runs/{r.pk}/events"),
-        cells(403, 404, 200, 200, 200, 200),
-    ),
-    "api snapshot": (
-        get(lambda r, q_: f"/api/runs/{r.pk}/snapshot"),
-        cells(403, 404, 200, 200, 200, 200),
-    ),
+    "api events": (get(on_run("events")), cells(403, 404, 200, 200, 200, 200)),
+    "api snapshot": (get(on_run("snapshot")), cells(403, 404, 200, 200, 200, 200)),
     "api resume": (
-        api(
-            lambda r, q_: f"/api/runs/{r.pk}/resume", {"data": {"decision": "maybe"}, "revision": 0}
-        ),
+        api(on_run("resume"), {"data": {"decision": "maybe"}, "revision": 0}),
         cells(403, 404, 403, 400, 403, 400),
     ),
-    "api cancel": (
-        api(lambda r, q_: f"/api/runs/{r.pk}/cancel"),
-        cells(403, 404, 403, 403, 403, 200),
-    ),
-    "api retry": (
-        api(lambda r, q_: f"/api/runs/{r.pk}/retry"),
-        cells(403, 404, 403, 403, 403, 409),
-    ),
-    "api fork": (
-        api(lambda r, q_: f"/api/runs/{r.pk}/fork", {"path": "write"}),
-        cells(403, 404, 403, 201, 403, 201),
-    ),
-    "api drafts": (
-        get(lambda r, q_: f"/api/runs/{r.pk}/drafts"),
-        cells(403, 404, 200, 200, 200, 200),
-    ),
+    "api cancel": (api(on_run("cancel")), cells(403, 404, 403, 403, 403, 200)),
+    "api retry": (api(on_run("retry")), cells(403, 404, 403, 403, 403, 409)),
+    "api fork": (api(on_run("fork"), {"path": "write"}), cells(403, 404, 403, 201, 403, 201)),
+    "api drafts": (get(on_run("drafts")), cells(403, 404, 200, 200, 200, 200)),
     "api save draft": (
         api(
-            lambda r, q_: f"/api/runs/{r.pk}/drafts",
+            on_run("drafts"),
             lambda r, s: {"text": s.payload["text"], "base_revision": 0},
         ),
         cells(403, 404, 403, 403, 200, 200),

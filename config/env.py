@@ -157,10 +157,14 @@ def secret_key(debug: bool) -> str:
 class SettingSpec(Protocol):
     """What :func:`from_environment` needs of a declared setting (workflows/engine/conf.py)."""
 
-    name: str
-    kind: str
-    minimum: float | None
-    choices: tuple[str, ...]
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def minimum(self) -> float | None: ...
+    @property
+    def choices(self) -> tuple[str, ...]: ...
 
 
 class EnvVar(NamedTuple):

@@ -18,6 +18,7 @@ from django.shortcuts import render
 
 LOCKED_OUT_STATUS = 429
 USERNAME_MAX_CHARS = 255  # django-axes' column; Django's sign-in forms do not bound the field
+USERNAME_FIELD = "username"  # both sign-in forms' field, and django-axes' default for it
 
 
 class SignInView(LoginView):
@@ -35,7 +36,7 @@ def attempted_username(request: HttpRequest, credentials: dict[str, Any] | None)
     counted, with a database error, instead of being refused like any other.
     """
     source = credentials or getattr(request, "POST", {})
-    username = source.get(settings.AXES_USERNAME_FORM_FIELD)
+    username = source.get(USERNAME_FIELD)
     return username[:USERNAME_MAX_CHARS] if isinstance(username, str) else username
 
 

@@ -20,8 +20,9 @@ def variables_read_by_settings() -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             first = node.args[0] if node.args else None
-            if READERS.match(node.func.id) and isinstance(first, ast.Constant):
-                names.add(first.value)
+            named = isinstance(first, ast.Constant) and isinstance(first.value, str)
+            if READERS.match(node.func.id) and named:
+                names.add(first.value)  # type: ignore[union-attr]
     return names | {setting.name for setting in (*engine_conf.SETTINGS, *brief_conf.SETTINGS)}
 
 

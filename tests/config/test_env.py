@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
@@ -24,12 +27,14 @@ from config.env import (
     ("raw", "value"),
     [("1", True), ("true", True), ("YES", True), (" on ", True), ("0", False), ("off", False)],
 )
-def test_booleans_take_the_usual_spellings(monkeypatch, raw: str, value: bool) -> None:
+def test_booleans_take_the_usual_spellings(
+    monkeypatch: pytest.MonkeyPatch, raw: str, value: bool
+) -> None:
     monkeypatch.setenv("FLAG", raw)
     assert env_bool("FLAG", not value) is value
 
 
-def test_unset_or_blank_variables_keep_the_default(monkeypatch) -> None:
+def test_unset_or_blank_variables_keep_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("KNOB", raising=False)
     assert env_bool("KNOB", True) is True
     assert env_int("KNOB", 7) == 7
@@ -39,12 +44,12 @@ def test_unset_or_blank_variables_keep_the_default(monkeypatch) -> None:
     assert env_str("KNOB", "d") == "d"
 
 
-def test_lists_are_comma_separated_and_trimmed(monkeypatch) -> None:
+def test_lists_are_comma_separated_and_trimmed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOSTS", " a.example , b.example,, ")
     assert env_list("HOSTS", []) == ["a.example", "b.example"]
 
 
-def test_numbers_within_bounds_are_read(monkeypatch) -> None:
+def test_numbers_within_bounds_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KNOB", "12")
     assert env_int("KNOB", 1, minimum=1, maximum=20) == 12
     monkeypatch.setenv("KNOB", "2.5")
@@ -65,7 +70,9 @@ def test_numbers_within_bounds_are_read(monkeypatch) -> None:
         (lambda: env_http_url("KNOB"), "http://", "http:// or https://"),
     ],
 )
-def test_a_bad_value_is_refused_with_the_variable_named(monkeypatch, reader, raw, says) -> None:
+def test_a_bad_value_is_refused_with_the_variable_named(
+    monkeypatch: pytest.MonkeyPatch, reader: Callable[[], object], raw: str, says: str
+) -> None:
     monkeypatch.setenv("KNOB", raw)
     with pytest.raises(ImproperlyConfigured, match=says) as caught:
         reader()
@@ -80,7 +87,7 @@ def test_a_postgres_url_becomes_the_database_settings() -> None:
     assert db["OPTIONS"] == {"sslmode": "require"}
 
 
-def test_a_sqlite_url_becomes_a_tuned_sqlite_database(tmp_path) -> None:
+def test_a_sqlite_url_becomes_a_tuned_sqlite_database(tmp_path: Path) -> None:
     db = database_from_url(f"sqlite:///{str(tmp_path).lstrip('/')}/app.sqlite3")
     assert db["ENGINE"] == "django.db.backends.sqlite3"
     assert db["NAME"] == f"{tmp_path}/app.sqlite3"
@@ -96,7 +103,7 @@ def test_a_sqlite_url_becomes_a_tuned_sqlite_database(tmp_path) -> None:
         ("sqlite:///", "needs a file path"),
     ],
 )
-def test_a_bad_database_url_is_refused_without_repeating_the_password(url, says) -> None:
+def test_a_bad_database_url_is_refused_without_repeating_the_password(url: str, says: str) -> None:
     with pytest.raises(ConfigError, match=says) as caught:
         database_from_url(url)
     assert "DATABASE_URL" in str(caught.value) and "pw" not in str(caught.value)
@@ -105,7 +112,7 @@ def test_a_bad_database_url_is_refused_without_repeating_the_password(url, says)
 @pytest.mark.parametrize(
     "url", ["redis://127.0.0.1:6379/0", "rediss://:pw@cache.internal:6380/2", "unix:///run/r.sock"]
 )
-def test_redis_urls_are_accepted(monkeypatch, url: str) -> None:
+def test_redis_urls_are_accepted(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     monkeypatch.setenv("REDIS_URL", url)
     assert redis_url() == url
 
@@ -118,14 +125,18 @@ def test_redis_urls_are_accepted(monkeypatch, url: str) -> None:
         ("redis://:pw@h:6379/cache", "database must be a number"),
     ],
 )
-def test_a_bad_redis_url_is_refused_without_repeating_it(monkeypatch, url: str, says) -> None:
+def test_a_bad_redis_url_is_refused_without_repeating_it(
+    monkeypatch: pytest.MonkeyPatch, url: str, says: str
+) -> None:
     monkeypatch.setenv("REDIS_URL", url)
     with pytest.raises(ConfigError, match=says) as caught:
         redis_url()
     assert "REDIS_URL" in str(caught.value) and "pw" not in str(caught.value)
 
 
-def test_declared_settings_are_returned_only_when_their_variable_is_set(monkeypatch) -> None:
+def test_declared_settings_are_returned_only_when_their_variable_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("A_SECONDS", "2.5")
     monkeypatch.setenv("A_MODE", "manual")
     monkeypatch.delenv("A_COUNT", raising=False)

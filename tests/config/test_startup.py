@@ -52,7 +52,9 @@ def start(tmp_path: Path, expression: str = "''", **env: str) -> subprocess.Comp
         ("ab" * 40, "too short or too repetitive"),
     ],
 )
-def test_debug_off_refuses_a_missing_or_weak_secret_key(tmp_path, key, reason) -> None:
+def test_debug_off_refuses_a_missing_or_weak_secret_key(
+    tmp_path: Path, key: str | None, reason: str
+) -> None:
     env = {"DEBUG": "0"} if key is None else {"DEBUG": "0", "SECRET_KEY": key}
     result = start(tmp_path, **env)
     assert result.returncode == 3, result.stderr
@@ -61,20 +63,20 @@ def test_debug_off_refuses_a_missing_or_weak_secret_key(tmp_path, key, reason) -
     assert "secrets.token_urlsafe(50)" in result.stdout
 
 
-def test_debug_off_starts_with_a_long_random_key(tmp_path) -> None:
+def test_debug_off_starts_with_a_long_random_key(tmp_path: Path) -> None:
     key = secrets.token_urlsafe(50)
     result = start(tmp_path, "settings.SECRET_KEY == " + repr(key), DEBUG="0", SECRET_KEY=key)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.split() == ["started", "False", "True"]
 
 
-def test_debug_on_starts_with_the_development_key(tmp_path) -> None:
+def test_debug_on_starts_with_the_development_key(tmp_path: Path) -> None:
     result = start(tmp_path, "settings.SECRET_KEY")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.split() == ["started", "True", DEVELOPMENT_SECRET_KEY]
 
 
-def test_engine_and_pipeline_values_come_from_the_environment(tmp_path) -> None:
+def test_engine_and_pipeline_values_come_from_the_environment(tmp_path: Path) -> None:
     values = (
         "[brief.FETCH_MAX_BYTES.get(), brief.LLM_API_KEY.get(), brief.LLM_TIMEOUT.get(),"
         " engine.INLINE_BUDGET_SECONDS.get(), engine.TICKER.get(), settings.AXES_FAILURE_LIMIT,"
@@ -97,7 +99,7 @@ def test_engine_and_pipeline_values_come_from_the_environment(tmp_path) -> None:
     )
 
 
-def test_unset_values_fall_back_to_the_declared_defaults(tmp_path) -> None:
+def test_unset_values_fall_back_to_the_declared_defaults(tmp_path: Path) -> None:
     result = start(tmp_path, "[brief.FETCH_MAX_BYTES.get(), engine.QUEUE.get()]")
     assert result.stdout.strip() == "started True [2000000, 'django_q']", result.stderr
 
@@ -113,7 +115,9 @@ def test_unset_values_fall_back_to_the_declared_defaults(tmp_path) -> None:
         ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
     ],
 )
-def test_a_bad_value_stops_startup_naming_the_variable(tmp_path, name, raw, says) -> None:
+def test_a_bad_value_stops_startup_naming_the_variable(
+    tmp_path: Path, name: str, raw: str, says: str
+) -> None:
     result = start(tmp_path, **{name: raw})
     assert result.returncode == 3, result.stderr
     assert says in result.stdout

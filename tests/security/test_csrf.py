@@ -76,7 +76,7 @@ def all_routes() -> list[Route]:
 
 def example_url(route: Route, known: dict[str, str]) -> str:
     """A path that resolves to this route's view, filling its parameters with real ids."""
-    template, params = "", []
+    template, params = "", list[str]()
     for regex in route.regexes:
         part, names = normalize(regex)[0]
         template, params = template + part, params + list(names)
@@ -139,11 +139,11 @@ def csrf_failures(client: Client, known: dict[str, str], *, signed_in: bool) -> 
     failures = []
     for route in all_routes():
         url = example_url(route, known)
-        for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
-            response = client.post(url, {"approved": "true", "reason": "forged"}, **headers)
+        for kind, headers in (("form", {}), ("htmx", {"HX-Request": "true"})):
+            response = client.post(url, {"approved": "true", "reason": "forged"}, headers=headers)
             why = refusal(route, response, signed_in=signed_in)
             if why:
-                failures.append(f"POST {url} ({route.name}, {headers or 'form'}): {why}")
+                failures.append(f"POST {url} ({route.name}, {kind}): {why}")
     return failures
 
 
@@ -161,8 +161,7 @@ def test_a_new_view_without_csrf_would_fail_the_walk(known_ids: dict[str, str]) 
     failures = csrf_failures(superuser_client(), known_ids, signed_in=True)
     assert failures == [
         "POST /forgetful/ (forgetful, form): 200, not Django's 403 CSRF refusal",
-        "POST /forgetful/ (forgetful, {'HTTP_HX_REQUEST': 'true'}): 200, not Django's 403 CSRF "
-        "refusal",
+        "POST /forgetful/ (forgetful, htmx): 200, not Django's 403 CSRF refusal",
     ]
     exempt = {route.name for route in all_routes() if getattr(route.callback, "csrf_exempt", 0)}
     assert exempt - BEARER_TOKEN_ENDPOINTS == {"forgetful"}

@@ -52,13 +52,12 @@ def secret_defaults(path: Path) -> list[str]:
         if isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for name in [t.id for t in targets if isinstance(t, ast.Name)]:
-                secret = SECRET_NAME.search(name) and name not in ALLOWED_LITERALS
+                secret = bool(SECRET_NAME.search(name)) and name not in ALLOWED_LITERALS
                 if secret and given_a_literal(node.value):
                     found.append(f"{path.name}:{node.lineno} {name}")
         if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
             variable = node.args[0].value
-            secret = isinstance(variable, str) and SECRET_NAME.search(variable)
-            if secret and given_a_literal(node):
+            if isinstance(variable, str) and SECRET_NAME.search(variable) and given_a_literal(node):
                 found.append(f"{path.name}:{node.lineno} {variable}")
     return found
 
@@ -68,7 +67,7 @@ def test_no_secret_has_a_default_written_in_code(module: str) -> None:
     assert secret_defaults(ROOT / module) == []
 
 
-def test_the_scan_catches_a_secret_default(tmp_path) -> None:
+def test_the_scan_catches_a_secret_default(tmp_path: Path) -> None:
     bad = tmp_path / "bad_settings.py"
     bad.write_text(
         'API_TOKEN = "abc123"\nLLM_KEY = os.environ.get("LLM_API_KEY", "sk-live")\n'

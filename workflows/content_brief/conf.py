@@ -7,6 +7,8 @@ environment (docs/deploy.md, "Security").
 
 from __future__ import annotations
 
+from typing import Any
+
 from workflows.engine.conf import Setting
 
 DEMO_BASE_URL: Setting[str] = Setting(
@@ -47,7 +49,7 @@ LLM_TIMEOUT: Setting[float] = Setting(
     "LLM_TIMEOUT", "float", 120.0, "seconds one model call may take", minimum=1
 )
 
-SETTINGS: tuple[Setting, ...] = (
+SETTINGS: tuple[Setting[Any], ...] = (
     DEMO_BASE_URL,
     SEARCH_URL,
     COMMUNITY_URL,

@@ -10,7 +10,7 @@ README.md ("Configuration") lists them for people.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar, cast
 
 from django.conf import settings
 
@@ -36,8 +36,8 @@ class Setting(Generic[T]):
         if value is None:
             return self.default
         if self.kind == "list":
-            return list(value)  # type: ignore[return-value]
-        return CASTS[self.kind](value)  # type: ignore[return-value]
+            return cast(T, list(value))
+        return cast(T, CASTS[self.kind](value))
 
 
 WORKFLOW_MODULES: Setting[list[str]] = Setting(
@@ -115,7 +115,7 @@ SIZE_LIMITS: tuple[Setting[int], ...] = (
     MAX_EMIT_BYTES,
     MAX_EVENT_BYTES,
 )
-SETTINGS: tuple[Setting, ...] = (
+SETTINGS: tuple[Setting[Any], ...] = (
     WORKFLOW_MODULES,
     INLINE_BUDGET_SECONDS,
     LEASE_GRACE_SECONDS,
@@ -125,4 +125,4 @@ SETTINGS: tuple[Setting, ...] = (
     QUEUE,
     *SIZE_LIMITS,
 )
-BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}
+BY_NAME: dict[str, Setting[Any]] = {setting.name: setting for setting in SETTINGS}

@@ -343,8 +343,8 @@ def _timestamp(iso: str) -> float:
 
 def _gapless(watcher: Watcher, run_id: Any) -> bool:
     expected = list(
-        RunEvent.objects.filter(run_id=run_id, id__gt=watcher.first_state or 0)
-        .order_by("id")
+        RunEvent.objects.for_run(run_id)
+        .after(watcher.first_state or 0)
         .values_list("id", flat=True)
     )
     return watcher.ids == expected

@@ -124,8 +124,8 @@ def _missing_steps(completed: set[str], ledger: Ledger) -> int:
 def _whole(watch: Watch) -> bool:
     """Every event after the watcher's first state, once each, in order, up to the run's end."""
     expected = list(
-        RunEvent.objects.filter(run_id=uuid.UUID(watch.run_id), id__gt=watch.state_event_id or 0)
-        .order_by("id")
+        RunEvent.objects.for_run(uuid.UUID(watch.run_id))
+        .after(watch.state_event_id or 0)
         .values_list("id", flat=True)
     )
     status = WorkflowRun.objects.values_list("status", flat=True).get(pk=watch.run_id)

@@ -22,7 +22,7 @@ from django.db.models import Count
 from bench.load_watch import Watch, follow
 from workflows.content_brief import WORKFLOW_ID
 from workflows.content_brief.demo.corpus import list_articles
-from workflows.models import RunStatus, Suspension, SuspensionStatus, WorkflowRun
+from workflows.models import RunStatus, Suspension, WorkflowRun
 
 ENDED = {RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.CANCELED}
 BUSY = {RunStatus.RUNNING}
@@ -283,7 +283,7 @@ def _poll(seen: set[str]) -> tuple[Counter[str], list[Question]]:
             for row in WorkflowRun.objects.values("status").annotate(n=Count("id"))
         }
     )
-    open_rows = Suspension.objects.filter(status=SuspensionStatus.OPEN).order_by("created_at")
+    open_rows = Suspension.objects.open().order_by("created_at")
     fresh = [
         row
         for row in open_rows.values("id", "run_id", "path_key", "execution__iteration")

@@ -52,7 +52,8 @@ def _user(username: str | None) -> Any:
 def make_tasks() -> int:
     """A task for each open question that has none yet."""
     waiting = (
-        Suspension.objects.filter(status=SuspensionStatus.OPEN, task__isnull=True)
+        Suspension.objects.open()
+        .filter(task__isnull=True)
         .select_related("run")
         .order_by("created_at")[:BATCH]
     )

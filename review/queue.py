@@ -19,7 +19,7 @@ from review import claims, roles
 from review.outcomes import subject
 from review.permissions import runs_visible_to
 from workflows import presentation
-from workflows.models import Suspension, SuspensionStatus
+from workflows.models import Suspension
 
 PAGE_SIZE = 50
 SHOW = ("all", "mine", "groups")
@@ -37,9 +37,7 @@ def _draft_steps() -> Q:
 
 def actionable(user: Any) -> QuerySet[Suspension]:
     """Open questions of runs ``user`` may see and act on."""
-    open_questions = Suspension.objects.filter(
-        status=SuspensionStatus.OPEN, run__in=runs_visible_to(user)
-    )
+    open_questions = Suspension.objects.open().filter(run__in=runs_visible_to(user))
     if roles.can(user, roles.DECIDE):
         return open_questions
     if roles.can(user, roles.EDIT_DRAFT):

@@ -22,7 +22,7 @@ from workflows import presentation
 from workflows.engine import registry
 from workflows.engine.errors import WorkflowError
 from workflows.engine.nodes import StepNode
-from workflows.models import Suspension, SuspensionStatus, WorkflowRun
+from workflows.models import Suspension, WorkflowRun
 
 
 @dataclass
@@ -138,9 +138,7 @@ def review_item(
 
 
 def open_questions(run: WorkflowRun) -> list[Suspension]:
-    return list(
-        Suspension.objects.filter(run=run, status=SuspensionStatus.OPEN).order_by("created_at")
-    )
+    return list(run.suspensions.open().order_by("created_at"))
 
 
 def review_items(run: WorkflowRun, user: Any) -> list[ReviewItem]:

@@ -29,7 +29,6 @@ from workflows.models import (
     RunEvent,
     StepExecution,
     Suspension,
-    SuspensionStatus,
     WorkflowRun,
 )
 
@@ -171,7 +170,7 @@ class WorkflowRunAdmin(
 
     @admin.display(description="Waiting steps")
     def answer(self, run: WorkflowRun) -> Any:
-        waiting = run.suspensions.filter(status=SuspensionStatus.OPEN).count()
+        waiting = run.suspensions.open().count()
         if not waiting:
             return "none"
         url = reverse("admin:workflows_workflowrun_resume", args=[run.pk])
@@ -191,7 +190,7 @@ class WorkflowRunAdmin(
         run = self.get_object(request, object_id)
         if run is None:
             raise Http404("No such run")
-        open_questions = run.suspensions.filter(status=SuspensionStatus.OPEN).order_by("created_at")
+        open_questions = run.suspensions.open().order_by("created_at")
         choices = [
             (str(q.pk), f"{q.path_key} (asked {q.created_at:%Y-%m-%d %H:%M})")
             for q in open_questions

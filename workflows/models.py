@@ -1,20 +1,25 @@
 """The engine's tables: runs, step executions, suspensions and the append-only event log.
 
 The database is the source of truth. Every row here is written only by the
-transition code in ``workflows.engine.transition``, ``workflows.engine.entry``
-and ``workflows.engine.api``.
+transition code: ``workflows.engine.transition`` with the rules of each kind
+of node in ``workflows.engine.constructs``, driven by the workers' and the
+ticker's entry points (``workflows.engine.entry``) and the run API
+(``workflows.engine.api``). The reads that many places make are named once,
+as QuerySet methods (``StepExecution.objects.suspended()``,
+``RunEvent.objects.for_run(run).after(n)``).
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from datetime import datetime
+from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from workflows.engine.kinds import LEAF_KINDS, NodeKind
+from workflows.engine.kinds import LEAF_KINDS, LOOP_KINDS, NodeKind
 
 
 class RunStatus(models.TextChoices):
@@ -101,6 +106,39 @@ class WorkflowRun(models.Model):
         return self.status in RunStatus.terminal()
 
 
+# Not finished: queued or claimed, waiting on a timer, or waiting for a person.
+OPEN_STATUSES = (
+    ExecutionStatus.PENDING,
+    ExecutionStatus.RUNNING,
+    ExecutionStatus.WAITING,
+    ExecutionStatus.SUSPENDED,
+)
+# Rows a worker may hold a lease on: leaves, and branches and loops while their code runs.
+LEASED_KINDS = (*LEAF_KINDS, NodeKind.BRANCH, *LOOP_KINDS)
+
+
+class StepExecutionQuerySet(models.QuerySet["StepExecution"]):
+    """The reads of executions that the engine, the admin and the pages share."""
+
+    def open(self) -> Self:
+        """Rows not finished: pending, running, waiting on a timer or suspended."""
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def suspended(self) -> Self:
+        """Rows waiting for a person."""
+        return self.filter(status=ExecutionStatus.SUSPENDED)
+
+    def due_timers(self, now: datetime) -> Self:
+        """Sleeps and retry backoffs due at ``now``, the longest overdue first."""
+        return self.filter(status=ExecutionStatus.WAITING, wake_at__lte=now).order_by("wake_at")
+
+    def expired_leases(self, now: datetime) -> Self:
+        """Rows whose worker held them past the lease: it stopped, or the step overran."""
+        return self.filter(
+            status=ExecutionStatus.RUNNING, kind__in=LEASED_KINDS, lease_expires_at__lt=now
+        )
+
+
 class ExecutionPhase(models.TextChoices):
     """What a construct row waits for while it is pending: a worker to run its code."""
 
@@ -141,7 +179,7 @@ class StepExecution(models.Model):
     error = models.JSONField(null=True, blank=True)
     suspend_payload = models.JSONField(null=True, blank=True)
     resume_data = models.JSONField(null=True, blank=True)
-    bookkeeping = models.JSONField(default=dict, blank=True)
+    bookkeeping = models.JSONField(default=dict, blank=True)  # see engine/bookkeeping.py
     attempts = models.PositiveIntegerField(default=0)
     claim_token = models.UUIDField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
@@ -158,6 +196,8 @@ class StepExecution(models.Model):
         on_delete=models.SET_NULL,
         related_name="resumed_steps",
     )
+
+    objects = StepExecutionQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -198,6 +238,12 @@ class SuspensionStatus(models.TextChoices):
     CLOSED = "closed", "Closed"  # the run ended (canceled, bailed) before anyone answered
 
 
+class SuspensionQuerySet(models.QuerySet["Suspension"]):
+    def open(self) -> Self:
+        """Questions no one has answered yet, and whose run has not ended."""
+        return self.filter(status=SuspensionStatus.OPEN)
+
+
 class Suspension(models.Model):
     """One time a step waited for a person: what it showed them and what they answered.
 
@@ -227,6 +273,8 @@ class Suspension(models.Model):
         related_name="answered_suspensions",
     )
     resume_data = models.JSONField(null=True, blank=True)
+
+    objects = SuspensionQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at"]
@@ -266,6 +314,16 @@ class EventType(models.TextChoices):
         return value.replace("_", " ").replace(".", ": ", 1).capitalize()
 
 
+class RunEventQuerySet(models.QuerySet["RunEvent"]):
+    def for_run(self, run: WorkflowRun | uuid.UUID | str) -> Self:
+        """The events of one run (given as the run or its id)."""
+        return self.filter(run_id=run.pk if isinstance(run, WorkflowRun) else run)
+
+    def after(self, event_id: int) -> Self:
+        """Events with ids above ``event_id``, in id order: what a reader that saw it missed."""
+        return self.filter(id__gt=event_id).order_by("id")
+
+
 class RunEvent(models.Model):
     """The append-only log: every transition, with who and why. Ids only grow.
 
@@ -291,6 +349,8 @@ class RunEvent(models.Model):
         related_name="workflow_events",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RunEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

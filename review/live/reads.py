@@ -21,11 +21,7 @@ def events_after(run_id: str, after: int, *, limit: int = PAGE) -> list[dict[str
     Events of one run commit in id order (they are written under the run's row
     lock), so what this returns is always a complete prefix of what follows ``after``.
     """
-    rows = (
-        RunEvent.objects.filter(run_id=run_id, id__gt=after)
-        .select_related("actor")
-        .order_by("id")[:limit]
-    )
+    rows = RunEvent.objects.for_run(run_id).after(after).select_related("actor")[:limit]
     return [event.as_dict() for event in rows]
 
 
@@ -40,7 +36,7 @@ def max_event_id() -> int:
 
 def event_ids_after(after: int, *, limit: int = 5000) -> list[tuple[int, str]]:
     """``(event id, run id)`` of every event with id > ``after``, for the dashboard."""
-    rows = RunEvent.objects.filter(id__gt=after).order_by("id").values_list("id", "run_id")[:limit]
+    rows = RunEvent.objects.after(after).values_list("id", "run_id")[:limit]
     return [(event_id, str(run_id)) for event_id, run_id in rows]
 
 

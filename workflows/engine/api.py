@@ -188,9 +188,7 @@ def _user(actor: Any) -> Any:
 
 
 def suspended_steps(run: WorkflowRun) -> list[StepExecution]:
-    return list(
-        StepExecution.objects.filter(run=run, status=ExecutionStatus.SUSPENDED).order_by("id")
-    )
+    return list(run.executions.suspended().order_by("id"))
 
 
 def _find_suspended(
@@ -204,9 +202,7 @@ def _find_suspended(
     available = [row.path_key + _index_suffix(row) for row in waiting]
     if label:
         labelled = set(
-            Suspension.objects.filter(
-                run=run, label=label, status=SuspensionStatus.OPEN
-            ).values_list("execution_id", flat=True)
+            run.suspensions.open().filter(label=label).values_list("execution_id", flat=True)
         )
         waiting = [row for row in waiting if row.pk in labelled]
         if not waiting:
@@ -286,11 +282,7 @@ def resume_run(
                 f"the run is {run.status}; nothing can be resumed", status=run.status
             )
         row = _find_suspended(run, path=path, label=label, foreach_index=foreach_index)
-        suspension = (
-            Suspension.objects.filter(execution=row, status=SuspensionStatus.OPEN)
-            .order_by("-created_at")
-            .first()
-        )
+        suspension = row.suspensions.open().order_by("-created_at").first()
         if suspension is None:
             raise StepNotSuspended(f"{row.path_key} has no open question to answer")
         if suspension_id is not None and str(suspension_id) != str(suspension.id):
@@ -428,11 +420,7 @@ def open_suspension(
             )
         return found
     row = _find_suspended(run, path=path, label=label, foreach_index=foreach_index)
-    suspension = (
-        Suspension.objects.filter(execution=row, status=SuspensionStatus.OPEN)
-        .order_by("-created_at")
-        .first()
-    )
+    suspension = row.suspensions.open().order_by("-created_at").first()
     if suspension is None:
         raise StepNotSuspended(f"{row.path_key} has no open question to answer")
     return suspension
@@ -482,11 +470,7 @@ def events(run_id: Any, *, after: int = 0, limit: int = 500) -> list[RunEvent]:
     """At most ``limit`` (1 or more) events with ids above ``after``, oldest first."""
     arguments.whole_number(after, "after")
     arguments.whole_number(limit, "limit", minimum=1)
-    return list(
-        RunEvent.objects.filter(run_id=run_id, id__gt=after)
-        .select_related("actor")
-        .order_by("id")[:limit]
-    )
+    return list(RunEvent.objects.for_run(run_id).after(after).select_related("actor")[:limit])
 
 
 def watch(

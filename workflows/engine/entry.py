@@ -15,11 +15,10 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from workflows.engine import registry, rows
+from workflows.engine import conf, registry, rows
 from workflows.engine.bookkeeping import Attempts, book_of
 from workflows.engine.constructs import construct_for
 from workflows.engine.errors import WorkflowError
@@ -42,7 +41,7 @@ from workflows.engine.outcomes import (
     Suspended,
     error_from,
 )
-from workflows.engine.transition import OPEN, Transition, lock_run, started_data
+from workflows.engine.transition import Transition, lock_run, started_data
 from workflows.models import (
     EventType,
     ExecutionStatus,
@@ -246,7 +245,7 @@ UNREGISTERED_RETRY_CAP = 60.0
 
 
 def missing_definition_seconds() -> float:
-    return float(getattr(settings, "HANDOFF_MISSING_WORKFLOW_SECONDS", 600.0))
+    return conf.MISSING_WORKFLOW_SECONDS.get()
 
 
 def wait_for_definition(run: WorkflowRun, row: StepExecution) -> None:
@@ -267,7 +266,7 @@ def wait_for_definition(run: WorkflowRun, row: StepExecution) -> None:
     since = book.setdefault("definition_missing_since", transition.now.isoformat())
     waited = (transition.now - datetime.fromisoformat(since)).total_seconds()
     limit = missing_definition_seconds()
-    modules = ", ".join(getattr(settings, "HANDOFF_WORKFLOW_MODULES", [])) or "none"
+    modules = ", ".join(conf.WORKFLOW_MODULES.get()) or "none"
     if waited >= limit:
         message = (
             f"workflow {run.workflow_id!r} was not registered on the workers that took "
@@ -315,7 +314,7 @@ def _fail_without_definition(
         data={"kind": row.kind, "error": error, "attempt": row.attempts},
     )
     transition.end_open_work(ExecutionStatus.CANCELED)
-    StepExecution.objects.filter(run=run, status__in=OPEN, kind__in=LEAF_KINDS).update(
+    run.executions.open().filter(kind__in=LEAF_KINDS).update(
         status=ExecutionStatus.CANCELED, finished_at=transition.now
     )
     run.status = RunStatus.FAILED

@@ -20,8 +20,6 @@ from workflows.models import (
     ExecutionStatus,
     RunEvent,
     StepExecution,
-    Suspension,
-    SuspensionStatus,
     WorkflowRun,
 )
 
@@ -112,7 +110,7 @@ def _state_from_rows(run: WorkflowRun) -> RunState:
             finished_at=_iso(row.finished_at),
             wake_at=_iso(row.wake_at) if row.status == ExecutionStatus.WAITING else None,
         )
-    for suspension in Suspension.objects.filter(run=run, status=SuspensionStatus.OPEN):
+    for suspension in run.suspensions.open():
         state.open_suspensions[suspension.execution_id] = _suspension_info(
             str(suspension.id), suspension.fingerprint, suspension.label
         )

@@ -24,7 +24,6 @@ from django.utils import timezone
 
 from workflows.engine import conf, queue
 from workflows.engine.entry import expire_lease, fire_timer
-from workflows.engine.kinds import LEAF_KINDS, LOOP_KINDS, NodeKind
 from workflows.models import ExecutionStatus, StepExecution
 
 logger = logging.getLogger(__name__)
@@ -65,14 +64,10 @@ def register(timer: ApplicationTimer) -> None:
 def tick() -> TickReport:
     now = timezone.now()
     report = TickReport()
-    due = StepExecution.objects.filter(status=ExecutionStatus.WAITING, wake_at__lte=now)
-    for execution_id in due.order_by("wake_at").values_list("pk", flat=True)[:BATCH]:
+    due = StepExecution.objects.due_timers(now)
+    for execution_id in due.values_list("pk", flat=True)[:BATCH]:
         report.timers_fired += _isolated(fire_timer, execution_id)
-    expired = StepExecution.objects.filter(
-        status=ExecutionStatus.RUNNING,
-        kind__in=(*LEAF_KINDS, NodeKind.BRANCH, *LOOP_KINDS),
-        lease_expires_at__lt=now,
-    )
+    expired = StepExecution.objects.expired_leases(now)
     for execution_id in expired.values_list("pk", flat=True)[:BATCH]:
         report.leases_expired += _isolated(expire_lease, execution_id)
     stale = list(

@@ -45,9 +45,6 @@ from workflows.models import (
     WorkflowRun,
 )
 
-ACTIVE = (ExecutionStatus.PENDING, ExecutionStatus.RUNNING, ExecutionStatus.WAITING)
-OPEN = (*ACTIVE, ExecutionStatus.SUSPENDED)
-
 
 def fingerprint(payload: Any) -> str:
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
@@ -444,12 +441,10 @@ class Transition:
     def end_open_work(self, status: str) -> None:
         """Close every row and question still open when a run ends early (bail, cancel)."""
         self.flush()
-        StepExecution.objects.filter(run=self.run, status__in=OPEN).exclude(
+        self.run.executions.open().exclude(
             status=ExecutionStatus.RUNNING, kind__in=LEAF_KINDS
         ).update(status=status, finished_at=self.now, claim_token=None, lease_expires_at=None)
-        Suspension.objects.filter(run=self.run, status=SuspensionStatus.OPEN).update(
-            status=SuspensionStatus.CLOSED
-        )
+        self.run.suspensions.open().update(status=SuspensionStatus.CLOSED)
 
     # -- changes people ask for (through api.py) ----------------------------------------------
 
@@ -601,14 +596,14 @@ class Transition:
         if self.ready or self.timers_started or self.claimed is not None:
             return RunStatus.RUNNING
         self.flush()
-        open_rows = StepExecution.objects.filter(run=self.run, status__in=OPEN)
+        open_rows = self.run.executions.open()
         busy = open_rows.filter(
             Q(status__in=(ExecutionStatus.PENDING, ExecutionStatus.WAITING))
             | Q(status=ExecutionStatus.RUNNING, kind__in=LEAF_KINDS)
         ).exists()
         if busy:
             return RunStatus.RUNNING
-        if open_rows.filter(status=ExecutionStatus.SUSPENDED).exists():
+        if open_rows.suspended().exists():
             return RunStatus.SUSPENDED
         return RunStatus.RUNNING
 
@@ -653,9 +648,7 @@ class Transition:
         return self.claimed
 
     def _suspended_paths(self) -> list[list[str]]:
-        keys = StepExecution.objects.filter(
-            run=self.run, status=ExecutionStatus.SUSPENDED
-        ).values_list("path_key", flat=True)
+        keys = self.run.executions.suspended().values_list("path_key", flat=True)
         return [key.split(".") for key in keys]
 
 

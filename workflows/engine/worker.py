@@ -17,11 +17,10 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
-from workflows.engine import limits, registry, schemas
+from workflows.engine import conf, limits, registry, schemas
 from workflows.engine.bookkeeping import LoopBook, book_of
 from workflows.engine.builder import Workflow
 from workflows.engine.context import Bail, Canceled, Check, RunView, StepContext, Suspend
@@ -57,7 +56,7 @@ EMIT_TYPE_MAX = 100
 
 def run_execution(execution_id: int) -> int:
     """Run one execution and whatever follows it inline; returns how many were run."""
-    budget = float(getattr(settings, "HANDOFF_INLINE_BUDGET_SECONDS", 5.0))
+    budget = conf.INLINE_BUDGET_SECONDS.get()
     deadline = time.monotonic() + budget
     claimed = claim(execution_id)
     count = 0

@@ -122,7 +122,7 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = redis_url("REDIS_URL")
-QUEUE_NAME = env_str("HANDOFF_QUEUE_NAME", "handoff")
+HANDOFF_QUEUE_NAME = env_str("HANDOFF_QUEUE_NAME", "handoff")
 # Error pages and reports show settings; this filter masks passwords inside addresses.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "config.redaction.CredentialsFilter"
 
@@ -137,7 +137,7 @@ if REDIS_URL:
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
                 "group_expiry": 3600,
-                "prefix": "asgi-" + QUEUE_NAME,
+                "prefix": "asgi-" + HANDOFF_QUEUE_NAME,
             },
         }
     }
@@ -150,7 +150,7 @@ else:
 # above `timeout` so a long task is never handed out twice by the broker.
 _task_timeout = env_int("HANDOFF_TASK_TIMEOUT", 1800, minimum=1)
 Q_CLUSTER = {
-    "name": QUEUE_NAME,
+    "name": HANDOFF_QUEUE_NAME,
     "workers": env_int("HANDOFF_WORKERS", 2, minimum=1),
     "timeout": _task_timeout,
     "retry": _task_timeout + 60,
@@ -205,13 +205,16 @@ LOGGING = {
 globals().update(from_environment(engine_conf.SETTINGS + content_brief_conf.SETTINGS))
 
 # The review app's limits; their defaults are beside their readers (review/decisions.py,
-# review/claims.py, review/api.py).
+# review/claims.py, review/api.py, review/live/messages.py). The largest live message
+# stays under daphne's 1 MiB: larger values go by reference, larger pages in parts.
 globals().update(
     from_environment(
         [
             EnvVar("HANDOFF_DRAFT_MAX_CHARS", "int", minimum=1),
             EnvVar("HANDOFF_CLAIM_IDLE_SECONDS", "float", minimum=1),
             EnvVar("HANDOFF_API_MAX_BODY_BYTES", "int", minimum=1),
+            EnvVar("HANDOFF_API_PAGE_BYTES", "int", minimum=1),
+            EnvVar("HANDOFF_LIVE_MESSAGE_BYTES", "int", minimum=1024),
         ]
     )
 )
@@ -227,8 +230,3 @@ HANDOFF_LIVE_POLL_SECONDS = env_float(
 # Embedded (SQLite, no Redis): how often the web process checks the SQLite files for
 # commits by other processes, to read the event log at once instead of at the next poll.
 HANDOFF_LIVE_WATCH_SECONDS = env_float("HANDOFF_LIVE_WATCH_SECONDS", 0.02, minimum=0.001)
-# The largest websocket message the live streams send (daphne refuses over 1 MiB): larger
-# values go by reference, larger pages in parts (review/live/messages.py).
-HANDOFF_LIVE_MESSAGE_BYTES = env_int("HANDOFF_LIVE_MESSAGE_BYTES", 256 * 1024, minimum=1024)
-# The most a page of GET /api/runs/<id>/events holds, in bytes (at least one event).
-HANDOFF_API_PAGE_BYTES = env_int("HANDOFF_API_PAGE_BYTES", 4_000_000, minimum=1)

@@ -1,7 +1,8 @@
 """One class per node kind: how its row starts, what its children's ends mean, what its code said.
 
 The :class:`~workflows.engine.transition.Transition` owns the rows and the
-events; it asks the class of a row's kind (:func:`construct_for`) what to do:
+events; it asks the class of a row's kind (:func:`construct_for`) what to do,
+handing itself over as :class:`Changes`:
 
 - ``start`` a new row of this kind (a leaf is made ready for a worker; a
   construct opens and starts its first children);
@@ -18,12 +19,13 @@ Adding a kind of node means adding one class here, registering it in
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from workflows.engine import schemas
-from workflows.engine.bookkeeping import BranchBook, ForeachBook, LoopBook, book_of
-from workflows.engine.builder import WorkflowNode
+from workflows.engine.bookkeeping import Bookkeeping, BranchBook, ForeachBook, LoopBook, book_of
+from workflows.engine.builder import Workflow, WorkflowNode
 from workflows.engine.errors import SchemaMismatch, WorkflowError
 from workflows.engine.kinds import LOOP_KINDS, SLEEP_KINDS, NodeKind
 from workflows.engine.nodes import (
@@ -38,8 +40,61 @@ from workflows.engine.nodes import (
 from workflows.engine.outcomes import error_from, public_error
 from workflows.models import EventType, ExecutionPhase, ExecutionStatus, StepExecution
 
-if TYPE_CHECKING:
-    from workflows.engine.transition import Transition
+
+class Changes(Protocol):
+    """What a construct may do to its run: the part of the Transition it is handed.
+
+    Spelled out here, so that this module need not import the transition that
+    imports it, and so a new construct's author sees the whole of what it may use.
+    """
+
+    now: datetime
+
+    def start(
+        self,
+        node: Node,
+        *,
+        parent: StepExecution,
+        input_json: Any,
+        prefix: list[str],
+        iteration: int | None = None,
+        item_index: int | None = None,
+    ) -> StepExecution: ...
+
+    def complete(
+        self, row: StepExecution, output: Any, *, guard: uuid.UUID | None = None, **extra: Any
+    ) -> None: ...
+
+    def fail(self, row: StepExecution, error: dict[str, Any]) -> None: ...
+
+    def make_ready(self, row: StepExecution) -> None: ...
+
+    def start_timer(self, row: StepExecution, wake_at: datetime) -> None: ...
+
+    def open_construct(
+        self, row: StepExecution, bookkeeping: Bookkeeping | None = None
+    ) -> None: ...
+
+    def validated_input(self, row: StepExecution, schema: Any) -> bool: ...
+
+    def release(self, row: StepExecution) -> None: ...
+
+    def remember(self, row: StepExecution) -> StepExecution: ...
+
+    def flush(self) -> None: ...
+
+    def event(
+        self,
+        type: str,
+        *,
+        execution: StepExecution | None = None,
+        path_key: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None: ...
+
+    def node_of(self, row: StepExecution) -> Node | Workflow: ...
+
+    def workflow_of(self, container: StepExecution) -> Workflow: ...
 
 
 class Construct:
@@ -47,24 +102,24 @@ class Construct:
 
     kinds: ClassVar[tuple[str, ...]] = ()
 
-    def start(self, t: Transition, row: StepExecution, node: Node) -> None:
+    def start(self, t: Changes, row: StepExecution, node: Node) -> None:
         """A new, unsaved row of this kind: make it ready, open it, or fail it."""
         raise NotImplementedError
 
-    def settle(self, t: Transition, parent: StepExecution, child: StepExecution) -> None:
+    def settle(self, t: Changes, parent: StepExecution, child: StepExecution) -> None:
         """``child`` of ``parent`` (a row of this kind) reached a terminal status."""
         raise AssertionError(f"a {parent.kind} row has no children to settle")
 
-    def evaluated(self, t: Transition, row: StepExecution, value: Any) -> None:
+    def evaluated(self, t: Changes, row: StepExecution, value: Any) -> None:
         """A worker ran the row's code and it returned ``value`` (already checked)."""
         t.complete(row, value)
 
-    def fired(self, t: Transition, row: StepExecution) -> None:
+    def fired(self, t: Changes, row: StepExecution) -> None:
         """The row's timer is due: by default a retry's backoff ended, so it is ready again."""
         row.wake_at = None
         t.make_ready(row)
 
-    def reopen(self, t: Transition, row: StepExecution, child: StepExecution) -> None:
+    def reopen(self, t: Changes, row: StepExecution, child: StepExecution) -> None:
         """``row`` failed because ``child`` did, and runs again as ``child`` is retried."""
 
 
@@ -73,7 +128,7 @@ class Step(Construct):
 
     kinds = (NodeKind.STEP,)
 
-    def start(self, t: Transition, row: StepExecution, node: Node) -> None:
+    def start(self, t: Changes, row: StepExecution, node: Node) -> None:
         assert isinstance(node, StepNode)
         if t.validated_input(row, node.step.input):
             t.make_ready(row)
@@ -84,7 +139,7 @@ class Map(Construct):
 
     kinds = (NodeKind.MAP,)
 
-    def start(self, t: Transition, row: StepExecution, node: Node) -> None:
+    def start(self, t: Changes, row: StepExecution, node: Node) -> None:
         row.phase = ExecutionPhase.EVALUATE
         t.make_ready(row)
 
@@ -94,14 +149,14 @@ class Sequence(Construct):
 
     kinds = (NodeKind.WORKFLOW,)
 
-    def start(self, t: Transition, row: StepExecution, node: Node) -> None:
+    def start(self, t: Changes, row: StepExecution, node: Node) -> None:
         assert isinstance(node, WorkflowNode)
         if not t.validated_input(row, node.workflow.input):
             return
         t.open_construct(row)
         t.start(node.workflow.nodes[0], parent=row, input_json=row.input, prefix=row.path)
 
-    def settle(self, t: Transition, parent: StepExecution, child: StepExecution) -> None:
+    def settle(self, t: Changes, parent: StepExecution, child: StepExecution) -> None:
         """Start the node after ``child`` with its output, or finish with the workflow's output."""
         if child.status == ExecutionStatus.FAILED:
             t.fail(parent, child.error or {"message": "a step failed"})
@@ -141,7 +196,7 @@ class Sequence(Construct):
 class Join(Construct):
     """Children that run side by side; the row settles once every one of them has."""
 
-    def settle(self, t: Transition, parent: StepExecution, child: StepExecution) -> None:
+    def settle(self, t: Changes, parent: StepExecution, child: StepExecution) -> None:
         """Output ``{child_id: output}``; fail listing the failed children unless allowed."""
         t.flush()
         siblings = list(StepExecution.objects.filter(parent=parent).order_by("id"))
@@ -172,7 +227,7 @@ class Parallel(Join):
 
     kinds = (NodeKind.PARALLEL,)
 
-    def start(self, t: Transition, row: StepExecution, node: Node) -> None:
+    def start(self, t: Changes, row: StepExecution, node: Node) -> None:
         assert isinstance(node, ParallelNode)
         t.open_construct(row)
         for branch in node.branches:
@@ -184,11 +239,11 @@ class Branch(Join):
 
     kinds = (NodeKind.BRANCH,)
 
-    def start(self, t: Transition, row: StepExecution, node: Node) -> None:
+    def start(self, t: Changes, row: StepExecution, node: Node) -> None:
         row.phase = ExecutionPhase.EVALUATE
         t.make_ready(row)
 
-    def evaluated(self, t: Transition, row: StepExecution, value: Any) -> None:
+    def evaluated(self, t: Changes, row: StepExecution, value: Any) -> None:
         """``value`` lists the ids of the cases whose condition held."""
         selected = list(value)
         node = t.node_of(row)
@@ -216,12 +271,12 @@ class Loop(Construct):
 
     kinds = LOOP_KINDS
 
-    def start(self, t: Transition, row: StepExecution, node: Node) -> None:
+    def start(self, t: Changes, row: StepExecution, node: Node) -> None:
         assert isinstance(node, LoopNode)
         t.open_construct(row, LoopBook(iteration=1))
         t.start(node.body, parent=row, input_json=row.input, prefix=row.path[:-1], iteration=1)
 
-    def settle(self, t: Transition, parent: StepExecution, child: StepExecution) -> None:
+    def settle(self, t: Changes, parent: StepExecution, child: StepExecution) -> None:
         """The body finished an iteration: a worker checks the condition next."""
         if child.status == ExecutionStatus.FAILED:
             t.fail(parent, child.error or {"message": "the loop body failed"})
@@ -233,7 +288,7 @@ class Loop(Construct):
         parent.phase = ExecutionPhase.CHECK
         t.make_ready(parent)
 
-    def evaluated(self, t: Transition, row: StepExecution, value: Any) -> None:
+    def evaluated(self, t: Changes, row: StepExecution, value: Any) -> None:
         """``value`` is the condition's result: repeat, finish, or fail at the cap."""
         node = t.node_of(row)
         assert isinstance(node, LoopNode)
@@ -274,7 +329,7 @@ class Foreach(Construct):
 
     kinds = (NodeKind.FOREACH,)
 
-    def start(self, t: Transition, row: StepExecution, node: Node) -> None:
+    def start(self, t: Changes, row: StepExecution, node: Node) -> None:
         assert isinstance(node, ForeachNode)
         if not isinstance(row.input, list):
             row.save()
@@ -295,7 +350,7 @@ class Foreach(Construct):
         for _ in range(min(node.concurrency, len(row.input))):
             self._start_next_item(t, row, node)
 
-    def settle(self, t: Transition, parent: StepExecution, child: StepExecution) -> None:
+    def settle(self, t: Changes, parent: StepExecution, child: StepExecution) -> None:
         """Count the item; start the next one, or finish once none is in flight."""
         node = t.node_of(parent)
         assert isinstance(node, ForeachNode)
@@ -338,7 +393,7 @@ class Foreach(Construct):
             )
             t.complete(parent, [outputs.get(i) for i in range(book["total"])])
 
-    def reopen(self, t: Transition, row: StepExecution, child: StepExecution) -> None:
+    def reopen(self, t: Changes, row: StepExecution, child: StepExecution) -> None:
         """One item is retried: it is in flight again, and the others may all have succeeded."""
         book = book_of(row, ForeachBook)
         book["settled"] -= 1
@@ -348,7 +403,7 @@ class Foreach(Construct):
             .exists()
         )
 
-    def _start_next_item(self, t: Transition, row: StepExecution, node: ForeachNode) -> None:
+    def _start_next_item(self, t: Changes, row: StepExecution, node: ForeachNode) -> None:
         book = book_of(row, ForeachBook)
         index = book["next"]
         book["next"] = index + 1
@@ -367,7 +422,7 @@ class Sleep(Construct):
 
     kinds = SLEEP_KINDS
 
-    def start(self, t: Transition, row: StepExecution, node: Node) -> None:
+    def start(self, t: Changes, row: StepExecution, node: Node) -> None:
         assert isinstance(node, SleepNode)
         if node.fn is not None:
             row.phase = ExecutionPhase.EVALUATE
@@ -380,14 +435,14 @@ class Sleep(Construct):
         t.remember(row)
         t.start_timer(row, wake_at)
 
-    def evaluated(self, t: Transition, row: StepExecution, value: datetime) -> None:
+    def evaluated(self, t: Changes, row: StepExecution, value: datetime) -> None:
         """The sleep function said when to wake."""
         if row.status == ExecutionStatus.RUNNING:
             t.start_timer(row, value)
         else:
             t.complete(row, value)
 
-    def fired(self, t: Transition, row: StepExecution) -> None:
+    def fired(self, t: Changes, row: StepExecution) -> None:
         """The sleep is over: it passes its input on."""
         t.complete(row, row.input)
 

@@ -31,11 +31,17 @@ from workflows.content_brief import conf as brief
 from workflows.engine import conf as engine
 print("started", settings.DEBUG, {expression})
 """
+# What the surrounding shell may have set is left out, so each test says all it sets.
 DROPPED = ("SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")
+DROPPED_PREFIXES = ("HANDOFF_", "CONTENT_BRIEF_", "LLM_")
 
 
 def start(tmp_path: Path, expression: str = "''", **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {name: value for name, value in os.environ.items() if name not in DROPPED}
+    clean = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in DROPPED and not name.startswith(DROPPED_PREFIXES)
+    }
     clean.update(DJANGO_SETTINGS_MODULE="config.settings", HANDOFF_VAR_DIR=str(tmp_path), **env)
     code = STARTUP.format(expression=expression)
     return subprocess.run(

@@ -22,6 +22,7 @@ from django.core.management import call_command
 from bench import engine_costs
 from bench.report import Figure, Report
 from workflows.engine import api
+from workflows.engine.kinds import NodeKind
 from workflows.engine.testing import ClusterProcess
 from workflows.models import EventType, RunEvent, RunStatus, StepExecution, WorkflowRun
 from workflows.percentiles import median, percentile
@@ -69,7 +70,7 @@ def _warm_up() -> None:
 
 
 def _step_times(run: WorkflowRun) -> list[tuple[datetime, datetime]]:
-    rows = StepExecution.objects.filter(run=run, kind="step").order_by("id")
+    rows = StepExecution.objects.filter(run=run, kind=NodeKind.STEP).order_by("id")
     return list(rows.values_list("started_at", "finished_at"))
 
 

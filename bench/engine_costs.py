@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.test.utils import override_settings
 
 from workflows.engine import api, queue, worker
+from workflows.engine.kinds import NodeKind
 from workflows.models import RunStatus, StepExecution
 
 CHAIN = "bench-chain-100"
@@ -48,7 +49,7 @@ class StatementCounter:
             return execute(sql, params, many, context)
         self.statements += 1
         if connection.in_atomic_block and not any(
-            func == self._hook for _, func, _ in connection.run_on_commit
+            entry[1] == self._hook for entry in connection.run_on_commit
         ):
             transaction.on_commit(self._hook)
         return execute(sql, params, many, context)
@@ -99,7 +100,7 @@ def _chain(counter: StatementCounter | None) -> tuple[int, float]:
     started.refresh_from_db()
     if started.status != RunStatus.SUCCESS:
         raise RuntimeError(f"the in-process chain {started.pk} ended {started.status}")
-    return StepExecution.objects.filter(run=started, kind="step").count(), cpu_seconds
+    return StepExecution.objects.filter(run=started, kind=NodeKind.STEP).count(), cpu_seconds
 
 
 def _drain() -> None:

@@ -52,6 +52,7 @@ from django.test import Client
 from bench.report import Figure, Report
 from review.testing import DaphneServer, free_port
 from workflows.engine import api
+from workflows.engine.kinds import NodeKind
 from workflows.engine.snapshots import snapshot
 from workflows.engine.testing import ClusterProcess
 from workflows.models import RunEvent, RunStatus, StepExecution, WorkflowRun
@@ -88,7 +89,7 @@ def _duplicates(run: WorkflowRun) -> int:
         )
     )
     rows = Counter(
-        StepExecution.objects.filter(run=run, kind="step", status="success").values_list(
+        StepExecution.objects.filter(run=run, kind=NodeKind.STEP, status="success").values_list(
             "path_key", "iteration", "item_index"
         )
     )

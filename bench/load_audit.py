@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from bench.load_traffic import Ledger
 from bench.load_watch import Watch
+from workflows.engine.kinds import NodeKind
 from workflows.models import (
     ExecutionStatus,
     RunEvent,
@@ -99,7 +100,7 @@ def _duplicate_commits(run_ids: list[str]) -> int:
     )
     rows = Counter(
         StepExecution.objects.filter(
-            run__in=run_ids, kind="step", status=ExecutionStatus.SUCCESS
+            run__in=run_ids, kind=NodeKind.STEP, status=ExecutionStatus.SUCCESS
         ).values_list("run_id", "path_key", "iteration", "item_index")
     )
     return _extra(events.values()) + _extra(rows.values())
@@ -110,7 +111,7 @@ def _missing_steps(completed: set[str], ledger: Ledger) -> int:
     done = Counter(
         (str(run_id), step_id)
         for run_id, step_id in StepExecution.objects.filter(
-            run__in=completed, kind="step", status=ExecutionStatus.SUCCESS
+            run__in=completed, kind=NodeKind.STEP, status=ExecutionStatus.SUCCESS
         ).values_list("run_id", "step_id")
     )
     missing = 0

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from bench.report import Figure, Report
 from review.roles import grant_role
+from workflows.engine.kinds import NodeKind
 from workflows.models import (
     ExecutionStatus,
     RunStatus,
@@ -124,7 +125,7 @@ def _seed_batch(rng: random.Random, people: list[User], now: Any, indexes: range
             rows.append(
                 StepExecution(
                     run=run,
-                    kind="step",
+                    kind=NodeKind.STEP,
                     step_id=step_id,
                     path_key=step_id,
                     status=ExecutionStatus.SUCCESS,
@@ -135,7 +136,7 @@ def _seed_batch(rng: random.Random, people: list[User], now: Any, indexes: range
         if waiting:
             row = StepExecution(
                 run=run,
-                kind="step",
+                kind=NodeKind.STEP,
                 step_id="brief_review",
                 path_key="brief_review",
                 status=ExecutionStatus.SUSPENDED,

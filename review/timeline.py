@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from workflows.engine.kinds import FUNCTION_KINDS
 from workflows.models import EventType
 
 REVIEW_LABELS = {
@@ -56,7 +57,7 @@ def _round(data: dict[str, Any]) -> str:
 def _retried(data: dict[str, Any]) -> bool:
     """A step's second attempt after a failure; a resumed step's rerun is not one."""
     attempt = data.get("attempt") or 1
-    return bool(attempt > 1 and not data.get("resumed") and data.get("kind") in ("step", "map"))
+    return bool(attempt > 1 and not data.get("resumed") and data.get("kind") in FUNCTION_KINDS)
 
 
 def sentence(event: dict[str, Any]) -> str:

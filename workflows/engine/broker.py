@@ -65,7 +65,7 @@ class Stamp:
                 return
 
 
-class WakingORM(ORM):
+class WakingORM(ORM):  # type: ignore[misc]  # django-q2 ships no types
     """The ORM broker whose empty-queue wait ends when a stamp says work was enqueued."""
 
     def __init__(self, list_key: str | None = None) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -24,6 +24,7 @@ from workflows.models import ExecutionStatus, StepExecution, WorkflowRun
 
 _RUN_TABLE = WorkflowRun._meta.db_table
 _EXECUTION_TABLE = StepExecution._meta.db_table
+M = TypeVar("M", bound=Model)
 SMALL_INSERT = 999  # parameters every supported database takes in one statement
 _PLAIN = {
     "CharField": str,
@@ -69,7 +70,7 @@ def _select(model: type[Model], vendor: str, where: str) -> tuple[str, list[str]
     return sql, [f.attname for f in fields], converted
 
 
-def _load(model: type[Model], where: str, key: Any) -> Any:
+def _load(model: type[M], where: str, key: Any) -> M | None:
     db = _db()
     sql, names, converted = _select(model, db.vendor, where)
     with db.cursor() as cursor:
@@ -137,7 +138,7 @@ def finish_claimed(row: StepExecution, token: uuid.UUID, names: list[str]) -> bo
 @cache
 def _insert_sql(
     model: type[Model], vendor: str
-) -> tuple[str, str, str, _Columns, list[ForeignKey]]:
+) -> tuple[str, str, str, _Columns, list[ForeignKey[Any, Any]]]:
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     quote = _db().ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
@@ -174,7 +175,7 @@ def insert(objs: list[Model]) -> None:
             obj._state.db = db.alias
 
 
-def _take_related_keys(obj: Model, keys: list[ForeignKey]) -> None:
+def _take_related_keys(obj: Model, keys: list[ForeignKey[Any, Any]]) -> None:
     """A foreign key set to a row that was inserted after it was assigned takes its id now
     (an event about an execution inserted in the same transition), as ``save`` would."""
     for key in keys:
@@ -194,7 +195,7 @@ class _Columns:
     identity, so it is a cheap cache key (a ``Field`` hashes in Python).
     """
 
-    def __init__(self, fields: list[Field]) -> None:
+    def __init__(self, fields: list[Field[Any, Any]]) -> None:
         self.fields = fields
         self.plan = [
             (f, f.attname, _PLAIN.get(f.get_internal_type()), _sets_itself(f)) for f in fields
@@ -203,10 +204,14 @@ class _Columns:
 
 @cache
 def _fields(model: type[Model], names: tuple[str, ...]) -> _Columns:
-    return _Columns([model._meta.get_field(name) for name in names])
+    fields = [model._meta.get_field(name) for name in names]
+    columns = [field for field in fields if isinstance(field, Field)]
+    if len(columns) != len(fields):
+        raise TypeError(f"not every one of {names} is a column of {model.__name__}")
+    return _Columns(columns)
 
 
-def _sets_itself(field: Field) -> bool:
+def _sets_itself(field: Field[Any, Any]) -> bool:
     if isinstance(field, DateField):
         return bool(field.auto_now or field.auto_now_add)
     return type(field).pre_save is not Field.pre_save
@@ -253,7 +258,7 @@ def _update(
 ) -> int:
     with db.cursor() as cursor:
         cursor.execute(_update_sql(db.vendor, table, columns, where), [*changes, *key])
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
 
 def _as_uuid(value: Any) -> uuid.UUID:

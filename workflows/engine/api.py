@@ -410,7 +410,7 @@ def open_suspension(
     if run.is_terminal:
         raise RunNotActive(f"the run is {run.status}; nothing can be resumed", status=run.status)
     if suspension_id is not None:
-        found = Suspension.objects.filter(run=run, pk=_uuid_or_none(suspension_id)).first()
+        found = run.suspensions.filter(pk=suspension_id).first()
         if found is None:
             raise StepNotSuspended(f"this run has no question {suspension_id!r}")
         if found.status != SuspensionStatus.OPEN:
@@ -424,13 +424,6 @@ def open_suspension(
     if suspension is None:
         raise StepNotSuspended(f"{row.path_key} has no open question to answer")
     return suspension
-
-
-def _uuid_or_none(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def record_event(

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, cast
 
 from workflows.engine import schemas
 from workflows.engine.bookkeeping import Bookkeeping, BranchBook, ForeachBook, LoopBook, book_of
@@ -411,7 +411,7 @@ class Foreach(Construct):
         t.start(
             node.body,
             parent=row,
-            input_json=row.input[index],
+            input_json=cast(list[Any], row.input)[index],
             prefix=row.path[:-1],
             item_index=index,
         )

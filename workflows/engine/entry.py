@@ -127,8 +127,7 @@ def _commit(claimed: Claim, outcome: Outcome, *, continue_inline: bool) -> Claim
     transition.remember(row)
     if claimed.parent is not None:
         transition.remember(claimed.parent)
-    hot_path = isinstance(outcome, Completed) and row.kind in FUNCTION_KINDS and not run.is_terminal
-    if hot_path:
+    if isinstance(outcome, Completed) and row.kind in FUNCTION_KINDS and not run.is_terminal:
         transition.apply_state(outcome.state_patch, row)
         transition.complete(row, outcome.value, guard=claimed.token)
     else:
@@ -153,7 +152,9 @@ def _commit(claimed: Claim, outcome: Outcome, *, continue_inline: bool) -> Claim
     return transition.close()
 
 
-def _apply(transition: Transition, row: StepExecution, outcome: Outcome) -> None:
+def _apply(
+    transition: Transition, row: StepExecution, outcome: Completed | Suspended | Bailed | Failed
+) -> None:
     if isinstance(outcome, Failed):
         transition.attempt_failed(row, outcome.error, retryable=outcome.retryable)
         return

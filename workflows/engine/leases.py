@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from workflows.engine import conf
+from workflows.engine.builder import Workflow
 from workflows.engine.nodes import Node, StepNode
 from workflows.engine.outcomes import Claim
 from workflows.models import ExecutionStatus, StepExecution
@@ -18,7 +19,7 @@ from workflows.models import ExecutionStatus, StepExecution
 SYSTEM_LEASE_SECONDS = 60.0
 
 
-def attempt_seconds(node: Node | None) -> float:
+def attempt_seconds(node: Node | Workflow | None) -> float:
     """The most one attempt may take: a step's timeout plus the grace, after which it is lost."""
     if isinstance(node, StepNode):
         return node.step.timeout + conf.LEASE_GRACE_SECONDS.get()
@@ -30,7 +31,7 @@ def heartbeat_lease() -> float:
     return conf.LEASE_SECONDS.get()
 
 
-def lease_seconds(node: Node | None) -> float:
+def lease_seconds(node: Node | Workflow | None) -> float:
     """How long a claim holds before the ticker assumes its worker is gone.
 
     By default that is the whole attempt (timeout + grace), so a dead worker's

@@ -11,7 +11,7 @@ import traceback
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from workflows.engine import limits
 from workflows.engine.errors import WorkflowError
@@ -78,7 +78,7 @@ def error_from(exc: BaseException) -> dict[str, Any]:
         data.update({k: v for k, v in exc.details.items() if k != "message"})
     else:
         data["traceback"] = "".join(traceback.format_exception(exc))[-4000:]
-    return limits.sanitized(data)
+    return cast(dict[str, Any], limits.sanitized(data))
 
 
 def public_error(error: dict[str, Any]) -> dict[str, Any]:

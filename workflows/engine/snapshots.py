@@ -8,6 +8,7 @@ go through one document builder, and the test suite checks they agree.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -145,7 +146,7 @@ def _state_from_events(run: WorkflowRun, as_of: int) -> tuple[RunState, int]:
     return state, last
 
 
-def _fold(state: RunState, event: dict[str, Any]) -> None:
+def _fold(state: RunState, event: Mapping[str, Any]) -> None:
     kind, data = event["type"], event["data"] or {}
     at = _iso(event["created_at"])
     if kind.startswith("run.") or kind == "state.changed":

@@ -13,6 +13,7 @@ module.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
 
@@ -129,6 +130,7 @@ def finish_claimed(row: StepExecution, token: uuid.UUID, names: list[str]) -> bo
     columns = _fields(StepExecution, tuple(names))
     changes = _values(row, columns, db, add=False)
     token_field = StepExecution._meta.get_field("claim_token")
+    assert isinstance(token_field, Field)
     where = [row.pk, ExecutionStatus.RUNNING, token_field.get_db_prep_value(token, db)]
     return bool(
         _update(db, _EXECUTION_TABLE, columns, changes, ("id", "status", "claim_token"), where)
@@ -188,8 +190,8 @@ def _take_related_keys(obj: Model, keys: list[ForeignKey[Any, Any]]) -> None:
 
 
 class _Columns:
-    """Fields written together, with what preparing each one needs: its attribute, the
-    plain type it passes through, and whether it sets its own value on save (``auto_now``).
+    """Fields written together, with what preparing each one needs: its attribute, its
+    internal type, and whether it sets its own value on save (``auto_now``).
 
     Made once per set of fields, as each step writes the same ones. It hashes by
     identity, so it is a cheap cache key (a ``Field`` hashes in Python).
@@ -197,9 +199,7 @@ class _Columns:
 
     def __init__(self, fields: list[Field[Any, Any]]) -> None:
         self.fields = fields
-        self.plan = [
-            (f, f.attname, _PLAIN.get(f.get_internal_type()), _sets_itself(f)) for f in fields
-        ]
+        self.plan = [(f, f.attname, f.get_internal_type(), _sets_itself(f)) for f in fields]
 
 
 @cache
@@ -218,26 +218,32 @@ def _sets_itself(field: Field[Any, Any]) -> bool:
 
 
 def _values(obj: Model, columns: _Columns, db: BaseDatabaseWrapper, *, add: bool) -> list[Any]:
-    """The fields' values as the driver takes them, as ``save`` would prepare them.
-
-    None is NULL for every field, and a plain ``str`` for a text field or ``int``
-    for an integer field is what the field would hand the driver, so those skip
-    the field's work (most of a step's values are one or the other).
-    """
+    """The fields' values as the driver takes them, as ``save`` would prepare them."""
     values = []
-    for field, attname, plain, sets_itself in columns.plan:
+    for field, attname, internal, sets_itself in columns.plan:
         value = field.pre_save(obj, add) if sets_itself else getattr(obj, attname)
-        if value is not None and not _passes(value, plain):
-            value = field.get_db_prep_save(value, db)
-        values.append(value)
+        values.append(None if value is None else _prepared(field, internal, value, db))
     return values
 
 
-def _passes(value: Any, plain: type | None) -> bool:
-    """A text field hands any ``str`` (a choice too) to the driver as it is; an integer
-    field converts anything but a plain ``int`` (a ``bool`` would reach PostgreSQL as one)."""
+def _prepared(field: Field[Any, Any], internal: str, value: Any, db: BaseDatabaseWrapper) -> Any:
+    """``field.get_db_prep_save(value)``, with its last step taken directly for the values
+    a step writes most: the field's own checks and conversions change nothing for them.
+
+    A text field hands any ``str`` (a choice too) to the driver as it is, and an
+    integer field a plain ``int`` (not a ``bool``: that would reach PostgreSQL as
+    one). An aware datetime and a dict or list of JSON go straight to the
+    backend's adapter, which is where the field would send them.
+    """
     kind = type(value)
-    return kind is plain or (plain is str and issubclass(kind, str))
+    plain = _PLAIN.get(internal)
+    if kind is plain or (plain is str and issubclass(kind, str)):
+        return value
+    if internal == "DateTimeField" and kind is datetime and value.tzinfo is not None:
+        return db.ops.adapt_datetimefield_value(value)
+    if internal == "JSONField" and kind in (dict, list):
+        return db.ops.adapt_json_value(value, field.encoder)  # type: ignore[attr-defined]
+    return field.get_db_prep_save(value, db)
 
 
 @cache

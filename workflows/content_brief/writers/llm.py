@@ -157,7 +157,7 @@ class _Payload(BaseModel):
     def _sections(cls, value: Any) -> Any:
         if not isinstance(value, list):
             return value
-        sections = []
+        sections: list[Any] = []
         for item in value:
             if isinstance(item, str):
                 sections.append({"heading": item})

@@ -13,8 +13,9 @@ handing itself over as :class:`Changes`:
 - go on when the row's timer ``fired`` (a sleep ends; a retry's backoff ends);
 - ``reopen`` a construct whose failed child is retried.
 
-Adding a kind of node means adding one class here, registering it in
-``CONSTRUCTS``, and its node type in ``nodes.py``.
+Adding a kind of node means adding one class here and registering it in
+``CONSTRUCTS``, its member of ``NodeKind`` (``kinds.py``; the choices of
+``StepExecution.kind`` then need a migration) and its node type in ``nodes.py``.
 """
 
 from __future__ import annotations

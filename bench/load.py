@@ -13,8 +13,9 @@ workers runs the steps. From this process (``bench/load_traffic.py``):
   every second run one or two requests for changes, then the approval. Every
   tenth question goes to two reviewers at once: one wins, the other gets the
   409 that a losing concurrent decision expects;
-- 200 websocket clients watch 200 of the runs on ``/ws/runs/<id>/events/``
-  from their start to their end.
+- 200 websocket clients (``bench/load_watch.py``) watch 200 of the runs on
+  ``/ws/runs/<id>/events/`` from their start to their end, reconnecting with
+  ``?after=`` when a stream breaks (and counting the break).
 
 Then ``bench/load_audit.py`` checks the database: no run or step lost, no step
 or decision recorded twice, every watcher with every event once and the final state.

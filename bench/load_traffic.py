@@ -77,7 +77,6 @@ class Ledger:
     start_ms: list[float] = field(default_factory=list)
     decision_ms: list[float] = field(default_factory=list)
     accepted: Counter[str] = field(default_factory=Counter)  # per suspension
-    accepted_per_run: Counter[str] = field(default_factory=Counter)
     changes_per_run: Counter[str] = field(default_factory=Counter)
     races: int = 0
     conflicts: int = 0
@@ -85,7 +84,6 @@ class Ledger:
     watches: list[Watch] = field(default_factory=list)
     waiting_polled_max: int = 0
     gate_opened_at: float | None = None
-    ended_at: float | None = None
 
 
 class Load:
@@ -123,7 +121,6 @@ class Load:
             except TimeoutError:
                 self.ledger.errors.append("the load did not finish before its deadline")
             finally:
-                self.ledger.ended_at = time.monotonic()
                 for helper in helpers:
                     helper.cancel()
                 await asyncio.gather(*helpers, *self.tasks, return_exceptions=True)
@@ -249,7 +246,6 @@ class Load:
         self.ledger.decision_ms.append((time.perf_counter() - began) * 1000)
         if response.status_code == 200:
             self.ledger.accepted[question.suspension_id] += 1
-            self.ledger.accepted_per_run[question.run_id] += 1
             if body["data"].get("decision") == "request_changes":
                 self.ledger.changes_per_run[question.run_id] += 1
         elif response.status_code == 409 and raced:

@@ -191,9 +191,8 @@ def _kill_attempts(runs: dict[str, Path], timeout: float) -> dict[str, float]:
 
 def _recovery(run_id: str, killed_at: float) -> float | None:
     retry = (
-        RunEvent.objects.filter(
-            run_id=run_id, type="step.started", path_key="victim", data__attempt=2
-        )
+        RunEvent.objects.for_run(run_id)
+        .filter(type="step.started", path_key="victim", data__attempt=2)
         .order_by("id")
         .first()
     )
@@ -302,13 +301,14 @@ class Watcher(threading.Thread):
 
     def run(self) -> None:
         from websockets.sync.client import connect
+        from websockets.typing import Origin
 
         while time.monotonic() < self.deadline:
             after = f"?after={self.ids[-1]}" if self.ids else ""
             try:
                 with connect(
                     self.url + after,
-                    origin=self.origin,
+                    origin=Origin(self.origin),
                     additional_headers={"Cookie": f"sessionid={self.cookie}"},
                     open_timeout=5,
                     max_size=2**20,

@@ -122,6 +122,7 @@ def _fanout(report: Report, server: DaphneServer, cookie: str, *, clients: int) 
 
 async def _watch_one_run(server: DaphneServer, cookie: str, *, clients: int) -> list[float]:
     from websockets.asyncio.client import connect
+    from websockets.typing import Origin
 
     run = await asyncio.to_thread(api.start_run, WORKFLOW, {"n": 0})
     await asyncio.to_thread(api.wait, run.pk, timeout=30)
@@ -130,7 +131,9 @@ async def _watch_one_run(server: DaphneServer, cookie: str, *, clients: int) -> 
     sockets = []
     for _ in range(clients):
         sockets.append(
-            await connect(url, origin=server.url, additional_headers=headers, open_timeout=30)
+            await connect(
+                url, origin=Origin(server.url), additional_headers=headers, open_timeout=30
+            )
         )
     states = [json.loads(await ws.recv()) for ws in sockets]
     if any(state["type"] != "state" for state in states):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -17,7 +18,7 @@ from workflows.models import StepExecution, Suspension, WorkflowRun
 TOKEN_PREFIX = "hnd_"
 
 
-def optional_person(related_name: str) -> models.ForeignKey:
+def optional_person(related_name: str) -> models.ForeignKey[Any, Any]:
     """A person a record names, optional; deleting their account keeps the record.
 
     Revisions and review items are history that the run's log refers to, so

@@ -41,7 +41,8 @@ def as_model(schema: Any, *, label: str) -> tuple[type[BaseModel], bool]:
     if isinstance(schema, type) and issubclass(schema, BaseModel):
         return schema, False
     annotation: Any = Any if schema is None else schema
-    return create_model("Answer", **{ANSWER: (annotation, Field(title=label))}), True
+    fields: dict[str, Any] = {ANSWER: (annotation, Field(title=label))}
+    return create_model("Answer", **fields), True
 
 
 def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:

@@ -87,7 +87,7 @@ def _get(document: Any, path: Path) -> Any:
     value = document
     for part in path:
         if isinstance(value, dict):
-            value = value.get(part)  # type: ignore[call-overload]
+            value = value.get(part)
         elif isinstance(value, list) and isinstance(part, int) and part < len(value):
             value = value[part]
         else:

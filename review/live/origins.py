@@ -70,7 +70,7 @@ def _secure(scope: dict[str, Any], headers: dict[str, str]) -> bool:
     if proxy:
         name, value = proxy
         header = name.lower().removeprefix("http_").replace("_", "-")
-        return headers.get(header, "").split(",")[0].strip() == value
+        return bool(headers.get(header, "").split(",")[0].strip() == value)
     return False
 
 

@@ -35,8 +35,9 @@ from workflows.engine.errors import (
 from workflows.engine.forking import fork
 from workflows.engine.kinds import FUNCTION_KINDS
 from workflows.engine.nodes import StepNode
-from workflows.engine.runs import get_run
-from workflows.engine.snapshots import export_snapshot, snapshot  # noqa: F401 - part of the run API
+from workflows.engine.runs import get_run as get_run
+from workflows.engine.snapshots import export_snapshot as export_snapshot
+from workflows.engine.snapshots import snapshot as snapshot
 from workflows.engine.transition import Transition, lock_run
 from workflows.models import (
     EventType,

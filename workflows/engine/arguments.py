@@ -67,7 +67,7 @@ def whole_number(value: Any, name: str, *, minimum: int = 0) -> int:
         raise InvalidArgument(name, f"must be {minimum} or more")
     if value > limits.MAX_INT:
         raise InvalidArgument(name, "is larger than any id or count")
-    return value
+    return int(value)
 
 
 def optional_whole_number(value: Any, name: str, *, minimum: int = 0) -> int | None:

@@ -13,6 +13,7 @@ module.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
@@ -150,7 +151,7 @@ def _insert_sql(
     return head, row, f" RETURNING {quote(model._meta.pk.column)}", _Columns(fields), keys
 
 
-def insert(objs: list[Model]) -> None:
+def insert(objs: Sequence[Model]) -> None:
     """``bulk_create(objs)`` of new rows of one model without the query compiler; sets each pk.
 
     One statement for all of them (a step's next execution, a transition's

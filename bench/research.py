@@ -208,9 +208,7 @@ def run(*, quick: bool) -> Report:
     for key in ("heading_precision", "heading_recall"):
         defaults_said = f"trafilatura defaults: {baseline[key]:.3f}"
         report.add(
-            Figure(
-                key, scored[key], "", 1.0, "target", lower_is_better=False, note=defaults_said
-            )
+            Figure(key, scored[key], "", 1.0, "target", lower_is_better=False, note=defaults_said)
         )
     report.add(
         Figure(

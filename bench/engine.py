@@ -69,9 +69,19 @@ def _warm_up() -> None:
     _finish("bench-chain-5")
 
 
+def _stamped(value: datetime | None, what: str) -> datetime:
+    """A time the engine must have written by now; its absence is a broken benchmark run."""
+    if value is None:
+        raise RuntimeError(f"benchmark run has no {what}")
+    return value
+
+
 def _step_times(run: WorkflowRun) -> list[tuple[datetime, datetime]]:
     rows = StepExecution.objects.filter(run=run, kind=NodeKind.STEP).order_by("id")
-    return list(rows.values_list("started_at", "finished_at"))
+    return [
+        (_stamped(started, "step start"), _stamped(finished, "step finish"))
+        for started, finished in rows.values_list("started_at", "finished_at")
+    ]
 
 
 def _ms(later: datetime, earlier: datetime) -> float:
@@ -167,7 +177,7 @@ def _resume_latency(report: Report, *, samples: int, broker: str) -> None:
             .values_list("created_at", flat=True)
             .first()
         )
-        latencies.append((restart.timestamp() - returned) * 1000)
+        latencies.append((_stamped(restart, "restart").timestamp() - returned) * 1000)
     report.samples["resume_to_next_step_ms"] = latencies
     target = 3.0 if broker == "redis" else 10.0
     name = "target with Redis" if broker == "redis" else "target embedded"
@@ -183,7 +193,8 @@ def _fanout(report: Report, *, repeats: int) -> None:
         for _ in range(repeats):
             began = time.time()
             finished = _finish(f"bench-fan-{width}")
-            samples.append((finished.finished_at.timestamp() - began) * 1000 - ideal)
+            ended = _stamped(finished.finished_at, "finish").timestamp()
+            samples.append((ended - began) * 1000 - ideal)
         overheads[str(width)] = median(samples)
         report.add(
             Figure(
@@ -209,8 +220,8 @@ def _throughput(report: Report, *, runs: int) -> None:
     failed = WorkflowRun.objects.filter(pk__in=ids).exclude(status=RunStatus.SUCCESS).count()
     if failed:
         raise RuntimeError(f"{failed} throughput runs did not succeed")
-    last = max(WorkflowRun.objects.filter(pk__in=ids).values_list("finished_at", flat=True))
-    elapsed = last.timestamp() - began
+    ends = WorkflowRun.objects.filter(pk__in=ids).values_list("finished_at", flat=True)
+    elapsed = max(_stamped(end, "finish").timestamp() for end in ends) - began
     report.add(
         Figure(
             "throughput_steps_per_s",

@@ -16,7 +16,7 @@ or a dict, which the consumer encodes as JSON.
 from __future__ import annotations
 
 from typing import Any, Protocol
-from urllib.parse import parse_qs, parse_qsl
+from urllib.parse import parse_qsl
 
 from channels.db import database_sync_to_async
 from django.urls import reverse
@@ -169,10 +169,8 @@ class QueueHtml:
     """
 
     def __init__(self, query: str) -> None:
-        params = parse_qs(query)
-        self.show, self.number = queue.parse_view(
-            (params.get("show") or [None])[-1], (params.get("page") or [None])[-1]
-        )
+        params = dict(parse_qsl(query))  # the last of repeated names, as the page reads them
+        self.show, self.number = queue.parse_view(params.get("show"), params.get("page"))
 
     async def state(self, user: Any) -> list[Message]:
         html = await database_sync_to_async(rendering.queue_html)(user, self.show, self.number)

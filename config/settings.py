@@ -131,11 +131,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # The queue name also separates the live groups of installs sharing one Redis.
-            # redis-py 8 gives reads a 5 s timeout, as long as channels-redis's blocking
-            # receive: an idle websocket's consumer then failed with TimeoutError and
-            # its socket closed with 1011. A longer one still notices a dead server.
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "hosts": [REDIS_URL],
                 "group_expiry": 3600,
                 "prefix": "asgi-" + HANDOFF_QUEUE_NAME,
             },

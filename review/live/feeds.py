@@ -31,6 +31,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from review.live import messages, postgres, reads, watch
 from review.live.groups import LIVE_GROUP
@@ -282,6 +283,12 @@ class Hub:
                     self.dispatch(message.get("runs") or {})
                 except asyncio.CancelledError:
                     raise
+                except RedisTimeoutError:
+                    # Nothing arrived within redis-py's read timeout, which equals
+                    # channels-redis's blocking read. The channel and its group stay;
+                    # a notification popped as the read gave up would be lost, so the
+                    # feeds read what they missed from the event log.
+                    self.wake_all()
                 except Exception:
                     logger.warning("live hub lost the channel layer", exc_info=True)
                     if refresher is not None:

@@ -24,6 +24,33 @@
     body().dataset.wsMessages = String(Number(body().dataset.wsMessages || 0) + 1);
   });
 
+  // A live update never throws away what a person is typing: before a pushed fragment
+  // replaces part of the page, text they changed in a field carries over to the same field
+  // (same id) in the new markup, and the field they were in keeps the focus.
+  function carryOver(field, fragment) {
+    if (!field.id || field.value === field.defaultValue) { return; }
+    var copy = fragment.querySelector("#" + CSS.escape(field.id));
+    if (!copy || copy.value !== copy.defaultValue) { return; }
+    if (copy.tagName === "TEXTAREA") { copy.textContent = field.value; }
+    else { copy.setAttribute("value", field.value); }
+  }
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target, fragment = event.detail.fragment;
+    if (!target || !fragment || !fragment.querySelector) { return; }
+    var typed = target.querySelectorAll("textarea, input[type=text], input[type=url], input:not([type])");
+    typed.forEach(function (field) { carryOver(field, fragment); });
+    var focused = document.activeElement;
+    if (focused && focused.id && target.contains(focused)) {
+      var id = focused.id, start = focused.selectionStart, end = focused.selectionEnd;
+      setTimeout(function () {
+        var again = document.getElementById(id);
+        if (!again || again === document.activeElement) { return; }
+        again.focus();
+        if (typeof start === "number" && again.setSelectionRange) { again.setSelectionRange(start, end); }
+      }, 0);
+    }
+  });
+
   // 4xx answers are swapped in place (htmx-config in base.html); say what was refused.
   document.addEventListener("handoff:error", function (event) {
     var announcer = document.getElementById("announcer");

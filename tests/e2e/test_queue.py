@@ -63,3 +63,29 @@ def test_two_reviewers_see_each_others_claims_live(
     rosa.get_by_role("button", name="Submit").click()
     wait_for(lambda: api.get_run(runs[0].pk).status == RunStatus.SUCCESS, 20, "the run to finish")
     assert api.get_run(runs[0].pk).events.filter(type="review.taken_over").count() == 1
+
+
+def test_a_live_update_keeps_what_a_reviewer_is_typing(
+    chromium: Any, daphne: Any, start_cluster: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    start_cluster(workers=1)
+    run = api.start_run("cluster-review", {"n": 1})
+    wait_for(lambda: api.get_run(run.pk).status == RunStatus.SUSPENDED, 20, "a question")
+    rita = person(chromium, daphne, "rita", "Reviewers")
+    rosa = person(chromium, daphne, "rosa", "Reviewers", width=400)
+    for page in (rita, rosa):
+        page.goto(f"{daphne.url}/runs/{run.pk}/")
+        page.wait_for_selector("body[data-ws=open]")
+    note = rosa.get_by_label("Note")
+    note.click()
+    note.press_sequentially("half a thought")
+
+    rita.get_by_role("button", name="Claim").click()  # re-renders Rosa's review item live
+    expect(rosa.get_by_text("rita is working on this")).to_be_visible()
+    expect(rosa.get_by_label("Note")).to_have_value("half a thought")
+    expect(rosa.get_by_label("Note")).to_be_focused()
+    rosa.keyboard.type(", finished")
+    expect(rosa.get_by_label("Note")).to_have_value("half a thought, finished")
+    screenshot(rosa, "live-update-keeps-typing-phone")

@@ -45,14 +45,14 @@ class RevokedFilter(admin.SimpleListFilter):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked")
     list_filter = (RevokedFilter,)
     list_select_related = ("user",)
     search_fields = ("name", "prefix", "user__username")
     actions = ("revoke",)
 
-    def get_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> Any:
         """Creating asks for whom and what for; the rest is set by issuing and using it."""
         if obj is None:
             return ["user", "name"]
@@ -66,11 +66,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         """A token acts as its user, so only superusers may issue one for someone else."""
         if db_field.name == "user" and not request.user.is_superuser:
-            kwargs["queryset"] = get_user_model()._default_manager.filter(pk=request.user.pk)
+            kwargs["queryset"] = get_user_model()._default_manager.filter(pk=request.user.pk or 0)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(
-        self, request: HttpRequest, obj: ApiToken, form: ModelForm, change: bool
+        self, request: HttpRequest, obj: ApiToken, form: ModelForm[ApiToken], change: bool
     ) -> None:
         """A new token is issued (its secret made, shown once, and only its digest kept)."""
         if change:
@@ -92,7 +92,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(DraftRevision)
-class DraftRevisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DraftRevisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[DraftRevision]):
     list_display = (
         "__str__",
         "run",
@@ -120,7 +120,7 @@ class DraftRevisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ReviewClaim)
-class ReviewClaimAdmin(admin.ModelAdmin):
+class ReviewClaimAdmin(admin.ModelAdmin[ReviewClaim]):
     """Who is working on which open question; a stuck claim can be removed here."""
 
     list_display = ("suspension", "run", "user", "claimed_at", "renewed_at")
@@ -138,7 +138,7 @@ class ReviewClaimAdmin(admin.ModelAdmin):
 class RunWithPageAdmin(WorkflowRunAdmin):
     """The engine's run admin, plus a link to the run's page in the review product."""
 
-    list_display = (*WorkflowRunAdmin.list_display, "page")
+    list_display: Any = (*WorkflowRunAdmin.list_display, "page")
     readonly_fields = ["page", *WorkflowRunAdmin.readonly_fields]
 
     @admin.display(description="Run page")
@@ -151,7 +151,7 @@ admin.site.register(WorkflowRun, RunWithPageAdmin)
 
 
 @admin.register(ReviewTask)
-class ReviewTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReviewTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[ReviewTask]):
     """Review items: who each open question is assigned to, when it is due, whether it is late.
 
     Reassigning is done on the run page (it is recorded in the run's log).

@@ -69,7 +69,7 @@ def _visible_run_id(user: Any, run_id: str) -> str | None:
     return str(run.pk) if can_view_run(user, run) else None
 
 
-class LiveConsumer(AsyncJsonWebsocketConsumer):
+class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channels is untyped
     """What every live stream does alike: refuse strangers, send, pump news, unsubscribe.
 
     The streams only send. Whatever a client sends is ignored, so an odd frame

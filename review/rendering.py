@@ -121,7 +121,7 @@ def viewer_update_parts(run_id: str, events: list[dict[str, Any]], user: Any) ->
         if event["type"] == DRAFT_EDITED
     }
     run = WorkflowRun.objects.get(pk=run_id)
-    parts = []
+    parts: list[str] = []
     for suspension in Suspension.objects.filter(run=run, pk__in=[s for s in edited if s]):
         draft = drafts.draft_of(suspension, run.workflow_id)
         if draft is not None:
@@ -158,13 +158,14 @@ def run_update_parts(
     executions = executions_of(run)
     current = {row.pk: signature(row) for row in executions}
     parts = [run_header_html(run)]
-    redrawn: set[int] | None = set()
+    redrawn: set[int] | None
     ended = any(event["type"] in RUN_ENDED for event in events)
     if set(current) != set(shown) or ended:  # an ended run drops its not-started steps
         nodes = pipeline(run, executions)
         parts.append(render_to_string("review/_pipeline.html", {"run": run, "nodes": nodes}))
         redrawn = None  # every card, streams included
     else:
+        redrawn = set()
         for row in executions:
             if current[row.pk] != shown[row.pk]:
                 parts.append(render_to_string("review/_step_card.html", {"execution": row}))

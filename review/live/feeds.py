@@ -173,7 +173,10 @@ class RunFeed(Feed):
         """Events with id > ``cursor`` (possibly a first page of them), oldest first."""
         if self.complete_from is not None and cursor >= self.complete_from:
             return self._events[bisect.bisect_right(self._ids, cursor) :]
-        return await database_sync_to_async(reads.events_after)(self.run_id, cursor)
+        events: list[dict[str, Any]] = await database_sync_to_async(reads.events_after)(
+            self.run_id, cursor
+        )
+        return events
 
 
 class DashboardFeed(Feed):

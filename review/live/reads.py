@@ -26,7 +26,7 @@ def events_after(run_id: str, after: int, *, limit: int = PAGE) -> list[dict[str
 
 
 def last_event_id(run_id: str) -> int:
-    found = RunEvent.objects.filter(run_id=run_id).aggregate(last=Max("id"))["last"]
+    found = RunEvent.objects.for_run(run_id).aggregate(last=Max("id"))["last"]
     return found or 0
 
 

@@ -24,20 +24,31 @@
     body().dataset.wsMessages = String(Number(body().dataset.wsMessages || 0) + 1);
   });
 
-  // A live update never throws away what a person is typing: before a pushed fragment
-  // replaces part of the page, text they changed in a field carries over to the same field
-  // (same id) in the new markup, and the field they were in keeps the focus.
+  // A live update never throws away what a person is typing or choosing: before a pushed
+  // fragment replaces part of the page, what they changed in a field (text, a tick, a choice)
+  // carries over to the same field (same id) in the new markup, and the field they were in
+  // keeps the focus and caret.
   function carryOver(field, fragment) {
-    if (!field.id || field.value === field.defaultValue) { return; }
-    var copy = fragment.querySelector("#" + CSS.escape(field.id));
-    if (!copy || copy.value !== copy.defaultValue) { return; }
-    if (copy.tagName === "TEXTAREA") { copy.textContent = field.value; }
-    else { copy.setAttribute("value", field.value); }
+    var copy = field.id && fragment.querySelector("#" + CSS.escape(field.id));
+    if (!copy) { return; }
+    if (field.type === "checkbox" || field.type === "radio") {
+      if (field.checked !== field.defaultChecked && copy.checked === copy.defaultChecked) {
+        copy.toggleAttribute("checked", field.checked);
+      }
+    } else if (field.tagName === "SELECT") {
+      var picked = field.options[field.selectedIndex];
+      if (!picked || picked.defaultSelected) { return; }
+      var chosen = copy.querySelector('option[value="' + CSS.escape(field.value) + '"]');
+      if (chosen) { chosen.setAttribute("selected", ""); }
+    } else if (field.value !== field.defaultValue && copy.value === copy.defaultValue) {
+      if (copy.tagName === "TEXTAREA") { copy.textContent = field.value; }
+      else { copy.setAttribute("value", field.value); }
+    }
   }
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
     var target = event.detail.target, fragment = event.detail.fragment;
     if (!target || !fragment || !fragment.querySelector) { return; }
-    var typed = target.querySelectorAll("textarea, input[type=text], input[type=url], input:not([type])");
+    var typed = target.querySelectorAll("textarea, select, input:not([type=hidden])");
     typed.forEach(function (field) { carryOver(field, fragment); });
     var focused = document.activeElement;
     if (focused && focused.id && target.contains(focused)) {

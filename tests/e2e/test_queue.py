@@ -78,6 +78,7 @@ def test_a_live_update_keeps_what_a_reviewer_is_typing(
     for page in (rita, rosa):
         page.goto(f"{daphne.url}/runs/{run.pk}/")
         page.wait_for_selector("body[data-ws=open]")
+    rosa.get_by_label("Approved").check()
     note = rosa.get_by_label("Note")
     note.click()
     note.press_sequentially("half a thought")
@@ -85,6 +86,7 @@ def test_a_live_update_keeps_what_a_reviewer_is_typing(
     rita.get_by_role("button", name="Claim").click()  # re-renders Rosa's review item live
     expect(rosa.get_by_text("rita is working on this")).to_be_visible()
     expect(rosa.get_by_label("Note")).to_have_value("half a thought")
+    expect(rosa.get_by_label("Approved")).to_be_checked()
     expect(rosa.get_by_label("Note")).to_be_focused()
     rosa.keyboard.type(", finished")
     expect(rosa.get_by_label("Note")).to_have_value("half a thought, finished")

@@ -14,7 +14,8 @@ import asyncio
 import logging
 
 import pytest
-from channels.layers import get_channel_layer
+from channels import DEFAULT_CHANNEL_LAYER
+from channels.layers import channel_layers, get_channel_layer
 from django.conf import settings
 
 from review.live.feeds import Hub
@@ -37,6 +38,9 @@ class _Woken:
 async def test_the_hub_hears_a_notification_sent_after_an_idle_spell(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    # A fresh layer for this test's event loop: channels-redis binds its receive lock to
+    # the first loop that receives, and every test has a loop of its own.
+    channel_layers.backends.pop(DEFAULT_CHANNEL_LAYER, None)
     hub = Hub()
     feed = _Woken()
     hub.runs["run-after-idle"] = feed

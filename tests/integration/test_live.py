@@ -23,7 +23,7 @@ import tests.integration.cluster_workflows  # noqa: F401 - registers them in thi
 from review.live.notifier import notifier
 from review.testing import DaphneServer
 from tests.integration.conftest import ROOT, cluster_env, wait_for
-from workflows.engine import api
+from workflows.engine import api, queue
 from workflows.models import ExecutionStatus, RunEvent, RunStatus, StepExecution
 
 pytestmark = pytest.mark.cluster
@@ -204,6 +204,8 @@ def delivery(request, settings, monkeypatch) -> Iterator[dict[str, str | None]]:
         "orm": "default",
     }
     monkeypatch.setattr(Conf, "ORM", "default")
+    # The process keeps one broker: drop the Redis one an earlier test made, before and after.
+    monkeypatch.setattr(queue, "_brokers", {})
     yield {"REDIS_URL": None}
     notifier.close()  # its connection would keep the test database from being dropped
 

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +21,7 @@ from workflows.engine import conf, registry, rows
 from workflows.engine.bookkeeping import Attempts, book_of
 from workflows.engine.constructs import construct_for
 from workflows.engine.errors import WorkflowError
-from workflows.engine.kinds import FUNCTION_KINDS, LEAF_KINDS, SLEEP_KINDS
+from workflows.engine.kinds import FUNCTION_KINDS, SLEEP_KINDS
 from workflows.engine.leases import (
     SYSTEM_LEASE_SECONDS,
     attempt_seconds,
@@ -275,7 +274,8 @@ def wait_for_definition(run: WorkflowRun, row: StepExecution) -> None:
             "deploy workers whose HANDOFF_WORKFLOW_MODULES define it, then retry the step"
         )
         row.bookkeeping = book
-        _fail_without_definition(transition, row, {"type": "WorkflowNotFound", "message": message})
+        transition.fail_without_definition(row, {"type": "WorkflowNotFound", "message": message})
+        transition.close()
         return
     book["definition_missing_retries"] = retries = book.get("definition_missing_retries", 0) + 1
     delay = min(UNREGISTERED_RETRY_CAP, 2.0**retries)
@@ -296,30 +296,4 @@ def wait_for_definition(run: WorkflowRun, row: StepExecution) -> None:
     transition.release(row)
     row.save()
     transition.timers_started = True
-    transition.close()
-
-
-def _fail_without_definition(
-    transition: Transition, row: StepExecution, error: dict[str, Any]
-) -> None:
-    """Fail the step and the run without the definition: nothing is settled, all is closed."""
-    run = transition.run
-    row.status = ExecutionStatus.FAILED
-    row.error = error
-    row.finished_at = transition.now
-    transition.release(row)
-    row.save()
-    transition.event(
-        EventType.STEP_FAILED,
-        execution=row,
-        data={"kind": row.kind, "error": error, "attempt": row.attempts},
-    )
-    transition.end_open_work(ExecutionStatus.CANCELED)
-    run.executions.open().filter(kind__in=LEAF_KINDS).update(
-        status=ExecutionStatus.CANCELED, finished_at=transition.now
-    )
-    run.status = RunStatus.FAILED
-    run.error = error
-    run.finished_at = transition.now
-    transition.event(EventType.RUN_FAILED, data={"error": error})
     transition.close()

@@ -322,7 +322,8 @@ class Transition:
         )
         self.settle(row)
 
-    def fail(self, row: StepExecution, error: dict[str, Any]) -> None:
+    def fail(self, row: StepExecution, error: dict[str, Any], *, settle: bool = True) -> None:
+        """Record a failed row; without ``settle`` its parent is left alone (no definition)."""
         row.status = ExecutionStatus.FAILED
         row.error = error
         row.phase = ExecutionPhase.NONE
@@ -335,7 +336,21 @@ class Transition:
             execution=row,
             data={"kind": row.kind, "error": public_error(error), "attempt": row.attempts},
         )
-        self.settle(row)
+        if settle:
+            self.settle(row)
+
+    def fail_without_definition(self, row: StepExecution, error: dict[str, Any]) -> None:
+        """Fail the step and the run when no worker has the definition: nothing can be
+        settled, so every open row is closed and the run fails with the error."""
+        self.fail(row, error, settle=False)
+        self.end_open_work(ExecutionStatus.CANCELED)
+        self.run.executions.open().filter(kind__in=LEAF_KINDS).update(
+            status=ExecutionStatus.CANCELED, finished_at=self.now
+        )
+        self.run.status = RunStatus.FAILED
+        self.run.error = error
+        self.run.finished_at = self.now
+        self.event(EventType.RUN_FAILED, data={"error": error})
 
     def suspend(self, row: StepExecution, payload: Any, label: str) -> Suspension:
         row.status = ExecutionStatus.SUSPENDED

@@ -142,8 +142,11 @@ class ReviewClaim(models.Model):
         Suspension, on_delete=models.CASCADE, related_name="claim", primary_key=True
     )
     run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="claims")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_claims"
+    user = models.ForeignKey(  # indexed as the first column of claim_user_recent
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="review_claims",
+        db_index=False,
     )
     claimed_at = models.DateTimeField()
     renewed_at = models.DateTimeField()

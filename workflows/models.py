@@ -51,12 +51,12 @@ class ExecutionStatus(models.TextChoices):
 
 class WorkflowRun(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    workflow_id = models.CharField(max_length=120, db_index=True)
+    # Indexed by run_workflow_recent (workflow_id, -created_at), and status by
+    # run_status_recent: a single-column index beside either would only cost writes.
+    workflow_id = models.CharField(max_length=120)
     definition_version = models.CharField(max_length=64)
     graph = models.JSONField(default=dict, help_text="The step graph as it was when the run began")
-    status = models.CharField(
-        max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING, db_index=True
-    )
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING)
     input = models.JSONField(default=dict)
     state = models.JSONField(default=dict, help_text="Workflow-level state set by steps")
     result = models.JSONField(null=True, blank=True)
@@ -155,9 +155,18 @@ class StepExecution(models.Model):
     and the run page can draw as it is.
     """
 
-    run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="executions")
+    # Every step inserts and updates a row here, and each index is written with it:
+    # run and parent are indexed as the first columns of the composite indexes below.
+    run = models.ForeignKey(
+        WorkflowRun, on_delete=models.CASCADE, related_name="executions", db_index=False
+    )
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+        db_index=False,
     )
     kind = models.CharField(max_length=16, choices=NodeKind.choices)
     step_id = models.CharField(max_length=120)
@@ -252,7 +261,9 @@ class Suspension(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="suspensions")
+    run = models.ForeignKey(  # indexed as the first column of suspension_run_status
+        WorkflowRun, on_delete=models.CASCADE, related_name="suspensions", db_index=False
+    )
     execution = models.ForeignKey(
         StepExecution, on_delete=models.CASCADE, related_name="suspensions"
     )
@@ -333,7 +344,10 @@ class RunEvent(models.Model):
     """
 
     id = models.BigAutoField(primary_key=True)
-    run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="events")
+    # Indexed as the first column of event_run_id.
+    run = models.ForeignKey(
+        WorkflowRun, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     # Engine types are EventType; applications add namespaced ones (api.record_event).
     type = models.CharField(max_length=32)
     path_key = models.CharField(max_length=500, blank=True, default="")

@@ -107,10 +107,10 @@ def load_execution(execution_id: int) -> StepExecution | None:
     return _load(StepExecution, "id", execution_id)
 
 
-def save_run(run: WorkflowRun, names: list[str]) -> None:
+def save_run(run: WorkflowRun, names: tuple[str, ...]) -> None:
     """``run.save(update_fields=names)`` without the query compiler."""
     db = _db()
-    columns = _fields(WorkflowRun, tuple(names))
+    columns = _fields(WorkflowRun, names)
     changes = _values(run, columns, db, add=False)
     pk = WorkflowRun._meta.pk.get_db_prep_value(run.pk, db)
     _update(db, _RUN_TABLE, columns, changes, ("id",), [pk])

@@ -56,6 +56,18 @@ def lock_run(run_id: Any) -> WorkflowRun:
     return rows.lock_run(run_id)
 
 
+RUN_FIELDS = (
+    "state",
+    "result",
+    "error",
+    "bailed",
+    "steps_completed",
+    "last_event_id",
+    "finished_at",
+    "updated_at",
+)
+
+
 class Transition:
     """Accumulates the effects of one locked change to a run, then writes them in ``close``."""
 
@@ -64,6 +76,7 @@ class Transition:
         self._workflow = workflow
         self.actor = actor
         self.now = timezone.now()
+        self._stored_status = run.status
         self.events: list[RunEvent] = []
         self.ready: list[StepExecution] = []
         self.timers_started = False
@@ -642,25 +655,20 @@ class Transition:
         if self.events:
             rows.insert(self.events)
             self.run.last_event_id = self.events[-1].pk
-        rows.save_run(
-            self.run,
-            [
-                "status",
-                "state",
-                "result",
-                "error",
-                "bailed",
-                "steps_completed",
-                "last_event_id",
-                "finished_at",
-                "updated_at",
-            ],
-        )
+        rows.save_run(self.run, self._run_fields())
         queue.enqueue_after_commit([row.pk for row in self.ready])
         from workflows.engine import notify
 
         notify.run_changed(self.run.pk, self.run.last_event_id)
         return self.claimed
+
+    def _run_fields(self) -> tuple[str, ...]:
+        """The run's columns to write. The status is indexed, and on SQLite an UPDATE that
+        sets an indexed column rewrites its index entries even to the same value, so it
+        is left out of the many transitions that do not change it."""
+        if self.run.status == self._stored_status:
+            return RUN_FIELDS
+        return ("status", *RUN_FIELDS)
 
     def _suspended_paths(self) -> list[list[str]]:
         keys = self.run.executions.suspended().values_list("path_key", flat=True)

@@ -457,7 +457,7 @@ def record_event(
         key = ".".join(as_path(path)) if path is not None else ""
         transition.event(type, path_key=key, data=data)
         transition.close(status_may_change=False)
-        return transition.events[-1]
+        return transition.stored_event()
 
 
 def events(run_id: Any, *, after: int = 0, limit: int = 500) -> list[RunEvent]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
@@ -22,7 +23,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import DateField, Field, ForeignKey, Model
 
-from workflows.models import ExecutionStatus, StepExecution, WorkflowRun
+from workflows.models import ExecutionStatus, RunEvent, StepExecution, WorkflowRun
 
 _RUN_TABLE = WorkflowRun._meta.db_table
 _EXECUTION_TABLE = StepExecution._meta.db_table
@@ -176,6 +177,85 @@ def insert(objs: Sequence[Model]) -> None:
             obj.pk = pk
             obj._state.adding = False
             obj._state.db = db.alias
+
+
+@dataclass(slots=True)
+class NewEvent:
+    """An event a transition will append: what ``RunEvent`` holds, without a model instance.
+
+    A step appends two events, and building, preparing and inserting them as
+    model instances cost about a tenth of the step. The run, the actor and the
+    time are the transition's, so they are given once to :func:`insert_events`.
+    """
+
+    type: str
+    path_key: str
+    execution: StepExecution | None
+    data: dict[str, Any]
+    id: int | None = None
+
+    def as_model(self, run: WorkflowRun, actor: Any, created_at: datetime) -> RunEvent:
+        """The stored event as the ORM would load it."""
+        event = RunEvent(
+            id=self.id,
+            run=run,
+            type=self.type,
+            path_key=self.path_key,
+            execution=self.execution,
+            data=self.data,
+            actor=actor,
+            created_at=created_at,
+        )
+        event._state.adding = False
+        event._state.db = _db().alias
+        return event
+
+
+_EVENT_COLUMNS = ("run", "type", "path_key", "execution", "data", "actor", "created_at")
+
+
+@cache
+def _event_sql(vendor: str, count: int) -> str:
+    quote = _db().ops.quote_name
+    meta = RunEvent._meta
+    fields = [meta.get_field(name) for name in _EVENT_COLUMNS]
+    columns = ", ".join(quote(f.column) for f in fields if isinstance(f, Field))
+    row = "(" + ", ".join(["%s"] * len(_EVENT_COLUMNS)) + ")"
+    values = ", ".join([row] * count)
+    return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values} RETURNING {quote('id')}"
+
+
+def insert_events(
+    run: WorkflowRun, actor_id: int | None, created_at: datetime, events: Sequence[NewEvent]
+) -> None:
+    """Insert a transition's events in one statement (batched past the parameter limit);
+    sets each one's id."""
+    db = _db()
+    run_key = WorkflowRun._meta.pk.get_db_prep_value(run.pk, db)
+    when = db.ops.adapt_datetimefield_value(created_at)
+    encoder = RunEvent._meta.get_field("data").encoder
+    size = SMALL_INSERT // len(_EVENT_COLUMNS)
+    for start in range(0, len(events), size):
+        batch = events[start : start + size]
+        params: list[Any] = []
+        for event in batch:
+            execution = event.execution
+            if execution is not None and execution.pk is None:
+                raise ValueError(f"the execution of a {event.type} event is not saved")
+            params += [
+                run_key,
+                event.type,
+                event.path_key,
+                None if execution is None else execution.pk,
+                db.ops.adapt_json_value(event.data, encoder),
+                actor_id,
+                when,
+            ]
+        with db.cursor() as cursor:
+            cursor.execute(_event_sql(db.vendor, len(batch)), params)
+            ids = [found[0] for found in cursor.fetchall()]
+        for event, pk in zip(batch, ids, strict=True):
+            event.id = pk
 
 
 def _take_related_keys(obj: Model, keys: list[ForeignKey[Any, Any]]) -> None:

@@ -77,7 +77,8 @@ class Transition:
         self.actor = actor
         self.now = timezone.now()
         self._stored_status = run.status
-        self.events: list[RunEvent] = []
+        self.events: list[rows.NewEvent] = []
+        self.events_written_at: datetime | None = None
         self.ready: list[StepExecution] = []
         self.timers_started = False
         self.claimed: Claim | None = None
@@ -137,16 +138,7 @@ class Transition:
     ) -> None:
         if path_key is None:
             path_key = execution.path_key if execution is not None else ""
-        self.events.append(
-            RunEvent(
-                run=self.run,
-                type=type,
-                path_key=path_key,
-                execution=execution,
-                data=data or {},
-                actor=self.actor,
-            )
-        )
+        self.events.append(rows.NewEvent(type, path_key, execution, data or {}))
 
     def remember(self, row: StepExecution) -> StepExecution:
         self._rows[row.pk] = row
@@ -653,14 +645,23 @@ class Transition:
                 self.event(EventType.RUN_RESUMED, data={})
             self.run.status = status
         if self.events:
-            rows.insert(self.events)
-            self.run.last_event_id = self.events[-1].pk
+            self.events_written_at = timezone.now()
+            actor_id = self.actor.pk if self.actor is not None else None
+            rows.insert_events(self.run, actor_id, self.events_written_at, self.events)
+            last = self.events[-1].id
+            assert last is not None
+            self.run.last_event_id = last
         rows.save_run(self.run, self._run_fields())
         queue.enqueue_after_commit([row.pk for row in self.ready])
         from workflows.engine import notify
 
         notify.run_changed(self.run.pk, self.run.last_event_id)
         return self.claimed
+
+    def stored_event(self, index: int = -1) -> RunEvent:
+        """One of the events ``close`` wrote, as a model instance."""
+        assert self.events_written_at is not None, "the transition has not been closed"
+        return self.events[index].as_model(self.run, self.actor, self.events_written_at)
 
     def _run_fields(self) -> tuple[str, ...]:
         """The run's columns to write. The status is indexed, and on SQLite an UPDATE that

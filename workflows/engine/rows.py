@@ -12,6 +12,7 @@ module.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
 from django.db.models import DateField, Field, ForeignKey, Model
 
 from workflows.models import ExecutionStatus, RunEvent, StepExecution, WorkflowRun
@@ -73,14 +75,38 @@ def _select(model: type[Model], vendor: str, where: str) -> tuple[str, list[str]
     return sql, [f.attname for f in fields], converted
 
 
+class _Cursors(threading.local):
+    """The cursor of the connection's current transaction, kept for its next statements.
+
+    Each statement used to open and close a Django cursor, and that cost as much
+    as SQLite running the statement. A cursor is reused only on the same driver
+    connection, inside a transaction, and with the same query logging (a test
+    that captures queries gets a logging cursor of its own).
+    """
+
+    key: tuple[Any, bool] | None = None
+    cursor: CursorWrapper | None = None
+
+    def get(self, db: BaseDatabaseWrapper) -> CursorWrapper:
+        key = (db.connection, db.queries_logged)
+        if self.cursor is None or self.key != key or not db.in_atomic_block:
+            self.cursor = db.cursor()
+            self.key = key
+        return self.cursor
+
+
+_cursors = _Cursors()
+
+
 def _load(model: type[M], where: str, key: Any) -> M | None:
     db = _db()
     sql, names, converted = _select(model, db.vendor, where)
-    with db.cursor() as cursor:
-        cursor.execute(sql, [key])
-        row = cursor.fetchone()
-    if row is None:
+    cursor = _cursors.get(db)
+    cursor.execute(sql, [key])
+    found = cursor.fetchall()
+    if not found:
         return None
+    row = found[0]
     values = []
     for value, (column, converters) in zip(row, converted, strict=True):
         for convert in converters:
@@ -170,9 +196,9 @@ def insert(objs: Sequence[Model]) -> None:
         for obj in batch:
             _take_related_keys(obj, keys)
         params = [value for obj in batch for value in _values(obj, columns, db, add=True)]
-        with db.cursor() as cursor:
-            cursor.execute(head + ", ".join([row] * len(batch)) + tail, params)
-            ids = [found[0] for found in cursor.fetchall()]
+        cursor = _cursors.get(db)
+        cursor.execute(head + ", ".join([row] * len(batch)) + tail, params)
+        ids = [found[0] for found in cursor.fetchall()]
         for obj, pk in zip(batch, ids, strict=True):
             obj.pk = pk
             obj._state.adding = False
@@ -251,9 +277,9 @@ def insert_events(
                 actor_id,
                 when,
             ]
-        with db.cursor() as cursor:
-            cursor.execute(_event_sql(db.vendor, len(batch)), params)
-            ids = [found[0] for found in cursor.fetchall()]
+        cursor = _cursors.get(db)
+        cursor.execute(_event_sql(db.vendor, len(batch)), params)
+        ids = [found[0] for found in cursor.fetchall()]
         for event, pk in zip(batch, ids, strict=True):
             event.id = pk
 
@@ -343,9 +369,9 @@ def _update(
     where: tuple[str, ...],
     key: list[Any],
 ) -> int:
-    with db.cursor() as cursor:
-        cursor.execute(_update_sql(db.vendor, table, columns, where), [*changes, *key])
-        return int(cursor.rowcount)
+    cursor = _cursors.get(db)
+    cursor.execute(_update_sql(db.vendor, table, columns, where), [*changes, *key])
+    return int(cursor.rowcount)
 
 
 def _as_uuid(value: Any) -> uuid.UUID:

@@ -133,9 +133,19 @@ class StepExecutionQuerySet(models.QuerySet["StepExecution"]):
         return self.filter(status=ExecutionStatus.WAITING, wake_at__lte=now).order_by("wake_at")
 
     def expired_leases(self, now: datetime) -> Self:
-        """Rows whose worker held them past the lease: it stopped, or the step overran."""
+        """Rows whose worker held them past the lease: it stopped, or the step overran.
+
+        Ordered by the indexed column, as each sweep is: ordered by id, SQLite
+        would rather walk the whole table in id order than use the index.
+        """
         return self.filter(
             status=ExecutionStatus.RUNNING, kind__in=LEASED_KINDS, lease_expires_at__lt=now
+        ).order_by("lease_expires_at")
+
+    def queued_before(self, moment: datetime) -> Self:
+        """Rows handed to the queue before ``moment`` and still not taken, oldest first."""
+        return self.filter(status=ExecutionStatus.PENDING, enqueued_at__lt=moment).order_by(
+            "enqueued_at"
         )
 
 
@@ -214,9 +224,23 @@ class StepExecution(models.Model):
             models.Index(fields=["run", "status"], name="exec_run_status"),
             models.Index(fields=["run", "path_key"], name="exec_run_path"),
             models.Index(fields=["parent", "status"], name="exec_parent_status"),
-            models.Index(fields=["status", "wake_at"], name="exec_timers"),
-            models.Index(fields=["status", "lease_expires_at"], name="exec_leases"),
-            models.Index(fields=["status", "enqueued_at"], name="exec_queued"),
+            # The ticker's sweeps. Partial, so the finished rows (nearly all of them)
+            # are in none of them and a step's status change writes no entry here.
+            models.Index(
+                fields=["wake_at"],
+                condition=Q(status=ExecutionStatus.WAITING),
+                name="exec_timers",
+            ),
+            models.Index(
+                fields=["lease_expires_at"],
+                condition=Q(status=ExecutionStatus.RUNNING),
+                name="exec_leases",
+            ),
+            models.Index(
+                fields=["enqueued_at"],
+                condition=Q(status=ExecutionStatus.PENDING),
+                name="exec_queued",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import close_old_connections
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from workflows.engine import conf, queue
@@ -71,9 +72,9 @@ def tick() -> TickReport:
     for execution_id in expired.values_list("pk", flat=True)[:BATCH]:
         report.leases_expired += _isolated(expire_lease, execution_id)
     stale = list(
-        StepExecution.objects.filter(
-            status=ExecutionStatus.PENDING, enqueued_at__lt=now - REQUEUE_AFTER
-        ).values_list("pk", flat=True)[:BATCH]
+        StepExecution.objects.queued_before(now - REQUEUE_AFTER).values_list("pk", flat=True)[
+            :BATCH
+        ]
     )
     if stale:
         StepExecution.objects.filter(pk__in=stale, status=ExecutionStatus.PENDING).update(
@@ -98,13 +99,16 @@ def _isolated(transition: Callable[[int], bool], execution_id: int) -> bool:
         return False
 
 
-def seconds_until_next_timer(default: float) -> float:
-    wake_at = (
+def next_timer_query() -> QuerySet[StepExecution, datetime | None]:
+    return (
         StepExecution.objects.filter(status=ExecutionStatus.WAITING)
         .order_by("wake_at")
-        .values_list("wake_at", flat=True)
-        .first()
+        .values_list("wake_at", flat=True)[:1]
     )
+
+
+def seconds_until_next_timer(default: float) -> float:
+    wake_at = next(iter(next_timer_query()), None)
     if wake_at is None:
         return default
     return max(0.0, min(default, (wake_at - timezone.now()).total_seconds()))

@@ -124,7 +124,7 @@ class Construct:
         """``row`` failed because ``child`` did, and runs again as ``child`` is retried."""
 
 
-class Step(Construct):
+class StepRows(Construct):
     """A typed step: its input is validated when the row is made, then a worker runs it."""
 
     kinds = (NodeKind.STEP,)
@@ -135,7 +135,7 @@ class Step(Construct):
             t.make_ready(row)
 
 
-class Map(Construct):
+class MapRows(Construct):
     """``.map(fn)``: a worker evaluates the function, and its result is the output."""
 
     kinds = (NodeKind.MAP,)
@@ -145,7 +145,7 @@ class Map(Construct):
         t.make_ready(row)
 
 
-class Sequence(Construct):
+class SequenceRows(Construct):
     """A workflow's nodes, one after the other: the root and every nested workflow."""
 
     kinds = (NodeKind.WORKFLOW,)
@@ -194,7 +194,7 @@ class Sequence(Construct):
         t.complete(parent, output)
 
 
-class Join(Construct):
+class JoinRows(Construct):
     """Children that run side by side; the row settles once every one of them has."""
 
     def settle(self, t: Changes, parent: StepExecution, child: StepExecution) -> None:
@@ -223,7 +223,7 @@ class Join(Construct):
         t.complete(parent, output)
 
 
-class Parallel(Join):
+class ParallelRows(JoinRows):
     """Every branch starts at once with the same input."""
 
     kinds = (NodeKind.PARALLEL,)
@@ -235,7 +235,7 @@ class Parallel(Join):
             t.start(branch, parent=row, input_json=row.input, prefix=row.path[:-1])
 
 
-class Branch(Join):
+class BranchRows(JoinRows):
     """A worker evaluates the conditions; the cases they select run side by side."""
 
     kinds = (NodeKind.BRANCH,)
@@ -267,7 +267,7 @@ class Branch(Join):
             t.start(case, parent=row, input_json=row.input, prefix=row.path[:-1])
 
 
-class Loop(Construct):
+class LoopRows(Construct):
     """``dowhile`` / ``dountil``: a new body row per iteration, a condition checked after each."""
 
     kinds = LOOP_KINDS
@@ -325,7 +325,7 @@ class Loop(Construct):
         )
 
 
-class Foreach(Construct):
+class ForeachRows(Construct):
     """One body row per item of a list, at most ``concurrency`` at a time, outputs in order."""
 
     kinds = (NodeKind.FOREACH,)
@@ -418,7 +418,7 @@ class Foreach(Construct):
         )
 
 
-class Sleep(Construct):
+class SleepRows(Construct):
     """A durable timer; a worker first evaluates a sleep function, when there is one."""
 
     kinds = SLEEP_KINDS
@@ -450,7 +450,16 @@ class Sleep(Construct):
 
 CONSTRUCTS: dict[str, Construct] = {
     kind: construct
-    for construct in (Step(), Map(), Sequence(), Parallel(), Branch(), Loop(), Foreach(), Sleep())
+    for construct in (
+        StepRows(),
+        MapRows(),
+        SequenceRows(),
+        ParallelRows(),
+        BranchRows(),
+        LoopRows(),
+        ForeachRows(),
+        SleepRows(),
+    )
     for kind in construct.kinds
 }
 

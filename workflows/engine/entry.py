@@ -9,7 +9,6 @@ process does not define (a rolling deploy) waits here instead of failing.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -24,9 +23,7 @@ from workflows.engine.errors import WorkflowError
 from workflows.engine.kinds import FUNCTION_KINDS, SLEEP_KINDS
 from workflows.engine.leases import (
     SYSTEM_LEASE_SECONDS,
-    attempt_seconds,
     heartbeat_lease,
-    lease_seconds,
 )
 from workflows.engine.nodes import StepNode
 from workflows.engine.outcomes import (
@@ -40,9 +37,8 @@ from workflows.engine.outcomes import (
     Suspended,
     error_from,
 )
-from workflows.engine.transition import Transition, lock_run, started_data
+from workflows.engine.transition import Transition, lock_run
 from workflows.models import (
-    EventType,
     ExecutionStatus,
     RunStatus,
     StepExecution,
@@ -52,7 +48,6 @@ from workflows.models import (
 logger = logging.getLogger(__name__)
 
 EXTRA_RERUNS_AFTER_LEASE_LOSS = 2
-CLAIMED_FIELDS = ["status", "claim_token", "lease_expires_at", "attempts", "started_at"]
 
 
 @contextmanager
@@ -79,33 +74,18 @@ def claim(execution_id: int) -> Claim | None:
         if not registry.is_registered(run.workflow_id):
             wait_for_definition(run, row)
             return None
-        book = book_of(row, Attempts)
-        if "definition_missing_since" in book:  # found it at last
-            book.pop("definition_missing_since")
-            book.pop("definition_missing_retries", None)
-            row.error = None
-            row.save(update_fields=["bookkeeping", "error"])
         transition = Transition(run)
+        transition.forget_missing_definition(row)
         try:
-            node = transition.node_of(row)
-        except WorkflowError as exc:
+            claimed = transition.claim(row)
+        except WorkflowError as exc:  # the deployed definition has no node at this path
             transition.remember(row)
             transition.fail(row, error_from(exc))
             transition.close()
             return None
-        now = transition.now
-        token = uuid.uuid4()
-        row.status = ExecutionStatus.RUNNING
-        row.claim_token = token
-        row.lease_expires_at = now + timedelta(seconds=lease_seconds(node))
-        row.attempts += 1  # the row was read under the run lock: no one else changed it
-        row.started_at = row.started_at or now
-        if not rows.claim_pending(row, CLAIMED_FIELDS):
-            return None
-        transition.event(EventType.STEP_STARTED, execution=row, data=started_data(row))
-        transition.close()
-        deadline = now + timedelta(seconds=attempt_seconds(node))
-        return Claim(execution=row, run=run, token=token, deadline=deadline)
+        if claimed is not None:
+            transition.close()
+        return claimed
 
 
 def commit(claimed: Claim, outcome: Outcome, *, continue_inline: bool) -> Claim | None:
@@ -136,14 +116,8 @@ def _commit(claimed: Claim, outcome: Outcome, *, continue_inline: bool) -> Claim
         if not owned:
             raise StaleClaim()
         if run.is_terminal or isinstance(outcome, CanceledOutcome):
-            row.status = (
-                ExecutionStatus.CANCELED
-                if run.status == RunStatus.CANCELED
-                else ExecutionStatus.SKIPPED
-            )
-            row.finished_at = transition.now
-            transition.release(row)
-            row.save()
+            canceled = run.status == RunStatus.CANCELED
+            transition.drop(row, ExecutionStatus.CANCELED if canceled else ExecutionStatus.SKIPPED)
             return None
         _apply(transition, row, outcome)
     if continue_inline:
@@ -197,9 +171,7 @@ def expire_lease(execution_id: int) -> bool:
         transition = Transition(run)
         transition.remember(row)
         if run.is_terminal:
-            row.status = ExecutionStatus.CANCELED
-            transition.release(row)
-            row.save()
+            transition.drop(row, ExecutionStatus.CANCELED)
             return True
         if not registry.is_registered(run.workflow_id):
             wait_for_definition(run, row)
@@ -211,16 +183,7 @@ def expire_lease(execution_id: int) -> bool:
         row.bookkeeping = book
         timeout = node.step.timeout if isinstance(node, StepNode) else SYSTEM_LEASE_SECONDS
         error = {"type": "LeaseExpired", "message": _lease_lost(row, timeout)}
-        if losses > retries + EXTRA_RERUNS_AFTER_LEASE_LOSS:
-            transition.fail(row, error)
-        else:
-            transition.release(row)
-            transition.event(
-                EventType.STEP_RETRYING,
-                execution=row,
-                data={"attempt": row.attempts, "reason": "lease_expired", "error": error},
-            )
-            transition.make_ready(row)
+        transition.lease_lost(row, error, rerun=losses <= retries + EXTRA_RERUNS_AFTER_LEASE_LOSS)
         transition.close()
         return True
 
@@ -240,7 +203,6 @@ def _lease_lost(row: StepExecution, timeout: float) -> str:
 
 # --- a run whose workflow this process does not define (a rolling deploy) --------------------
 
-UNREGISTERED = "workflow_not_registered"
 UNREGISTERED_RETRY_CAP = 60.0
 
 
@@ -285,15 +247,6 @@ def wait_for_definition(run: WorkflowRun, row: StepExecution) -> None:
         f"fails if no worker has it within {limit:g}s of the first try"
     )
     row.bookkeeping = book
-    row.error = {"type": "WorkflowNotFound", "message": message}
-    transition.event(
-        EventType.STEP_RETRYING,
-        execution=row,
-        data={"attempt": row.attempts, "reason": UNREGISTERED, "error": row.error},
-    )
-    row.status = ExecutionStatus.WAITING
-    row.wake_at = transition.now + timedelta(seconds=delay)
-    transition.release(row)
-    row.save()
-    transition.timers_started = True
+    error = {"type": "WorkflowNotFound", "message": message}
+    transition.park(row, error, transition.now + timedelta(seconds=delay))
     transition.close()

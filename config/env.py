@@ -220,8 +220,10 @@ def sqlite_database(path: Path) -> dict[str, Any]:
     checkpoint that copies the WAL back into the database syncs the disk. A
     step dirties about a dozen pages, so SQLite's default of a checkpoint
     every 1,000 pages synced every 80 steps, a tenth of a step's time (see
-    docs/benchmarks.md). A checkpoint every 10,000 pages (a WAL of up to
-    40 MB, cut back to 64 MB at most afterwards) keeps the same guarantee.
+    docs/benchmarks.md). The ticker now checkpoints every second beside the
+    workers (``workflows/engine/checkpoint.py``), and the automatic checkpoint,
+    every 10,000 pages (a WAL of up to 40 MB, cut back to 64 MB at most
+    afterwards), is the fallback where no ticker runs. The guarantee is the same.
     """
     return {
         "ENGINE": "django.db.backends.sqlite3",

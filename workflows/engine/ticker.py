@@ -24,6 +24,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from workflows.engine import conf, queue
+from workflows.engine.checkpoint import Checkpointer
 from workflows.engine.entry import expire_lease, fire_timer
 from workflows.models import ExecutionStatus, StepExecution
 
@@ -116,8 +117,10 @@ def seconds_until_next_timer(default: float) -> float:
 
 def run_forever(stop: threading.Event, *, interval: float = 0.25) -> None:
     """Tick until ``stop`` is set; sleeps no longer than the next timer needs."""
+    checkpoint = Checkpointer()
     while not stop.is_set():
         try:
+            checkpoint()
             report = tick()
             if report.total:
                 logger.info("ticker: %s", report)

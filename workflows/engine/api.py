@@ -35,6 +35,7 @@ from workflows.engine.errors import (
 from workflows.engine.forking import fork
 from workflows.engine.kinds import FUNCTION_KINDS
 from workflows.engine.nodes import StepNode
+from workflows.engine.requested import RequestedTransition
 from workflows.engine.runs import get_run as get_run
 from workflows.engine.snapshots import export_snapshot as export_snapshot
 from workflows.engine.snapshots import snapshot as snapshot
@@ -298,7 +299,7 @@ def resume_run(
                 "reload to see the current one",
                 current_suspension_id=str(suspension.id),
             )
-        transition = Transition(run, actor=_user(actor))
+        transition = RequestedTransition(run, actor=_user(actor))
         node = transition.node_of(row)
         assert isinstance(node, StepNode)
         limits.check_depth(
@@ -332,7 +333,7 @@ def cancel_run(run_id: Any, *, actor: Any = None, reason: str = "") -> WorkflowR
                 f"the run already ended ({run.status}); there is nothing to cancel",
                 status=run.status,
             )
-        transition = Transition(run, actor=_user(actor))
+        transition = RequestedTransition(run, actor=_user(actor))
         transition.cancel(reason)
         transition.close()
         return run
@@ -359,7 +360,7 @@ def retry_step(run_id: Any, path: PathLike | None = None, *, actor: Any = None) 
             raise RunNotActive(
                 f"the run is {run.status}; only failed or active runs can be retried"
             )
-        transition = Transition(run, actor=_user(actor))
+        transition = RequestedTransition(run, actor=_user(actor))
         transition.retry(row)
         transition.close()
         return row

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from workflows.engine import conf, registry, rows
 from workflows.engine.bookkeeping import Attempts, book_of
+from workflows.engine.claims import WorkerTransition
 from workflows.engine.constructs import construct_for
 from workflows.engine.errors import WorkflowError
 from workflows.engine.kinds import FUNCTION_KINDS, SLEEP_KINDS
@@ -37,7 +38,7 @@ from workflows.engine.outcomes import (
     Suspended,
     error_from,
 )
-from workflows.engine.transition import Transition, lock_run
+from workflows.engine.transition import lock_run
 from workflows.models import (
     ExecutionStatus,
     RunStatus,
@@ -74,7 +75,7 @@ def claim(execution_id: int) -> Claim | None:
         if not registry.is_registered(run.workflow_id):
             wait_for_definition(run, row)
             return None
-        transition = Transition(run)
+        transition = WorkerTransition(run)
         transition.forget_missing_definition(row)
         try:
             claimed = transition.claim(row)
@@ -102,7 +103,7 @@ def commit(claimed: Claim, outcome: Outcome, *, continue_inline: bool) -> Claim 
 def _commit(claimed: Claim, outcome: Outcome, *, continue_inline: bool) -> Claim | None:
     run = lock_run(claimed.run.pk)
     row = claimed.execution
-    transition = Transition(run)
+    transition = WorkerTransition(run)
     transition.remember(row)
     if claimed.parent is not None:
         transition.remember(claimed.parent)
@@ -126,7 +127,9 @@ def _commit(claimed: Claim, outcome: Outcome, *, continue_inline: bool) -> Claim
 
 
 def _apply(
-    transition: Transition, row: StepExecution, outcome: Completed | Suspended | Bailed | Failed
+    transition: WorkerTransition,
+    row: StepExecution,
+    outcome: Completed | Suspended | Bailed | Failed,
 ) -> None:
     if isinstance(outcome, Failed):
         transition.attempt_failed(row, outcome.error, retryable=outcome.retryable)
@@ -152,7 +155,7 @@ def fire_timer(execution_id: int) -> bool:
         if row.kind in SLEEP_KINDS and not registry.is_registered(run.workflow_id):
             wait_for_definition(run, row)
             return True
-        transition = Transition(run)
+        transition = WorkerTransition(run)
         transition.remember(row)
         construct_for(row.kind).fired(transition, row)
         transition.close()
@@ -168,7 +171,7 @@ def expire_lease(execution_id: int) -> bool:
         now = timezone.now()
         if row.status != ExecutionStatus.RUNNING or (row.lease_expires_at or now) > now:
             return False
-        transition = Transition(run)
+        transition = WorkerTransition(run)
         transition.remember(row)
         if run.is_terminal:
             transition.drop(row, ExecutionStatus.CANCELED)
@@ -222,7 +225,7 @@ def wait_for_definition(run: WorkflowRun, row: StepExecution) -> None:
     with a message that says what to do. Runs in the caller's transaction,
     under the run lock, and never needs the definition itself.
     """
-    transition = Transition(run)
+    transition = WorkerTransition(run)
     transition.remember(row)
     book: Attempts = {**book_of(row, Attempts)}
     since = book.setdefault("definition_missing_since", transition.now.isoformat())

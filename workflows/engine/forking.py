@@ -24,7 +24,7 @@ from workflows.engine.errors import (
     WorkflowError,
 )
 from workflows.engine.nodes import BranchNode, Node, ParallelNode, StepNode
-from workflows.engine.transition import Transition
+from workflows.engine.requested import RequestedTransition
 from workflows.models import ExecutionStatus, StepExecution, WorkflowRun
 
 
@@ -59,7 +59,7 @@ def fork(
     start_input = _start_input(node, input, plan[-1][1])
     data = _resume_data(node, resume_data)
     with transaction.atomic():
-        transition = Transition.begin(
+        transition = RequestedTransition.begin(
             workflow,
             actor=actor,
             started={"forked_from": str(original.pk), "fork_path": path},

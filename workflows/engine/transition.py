@@ -11,6 +11,12 @@ settles when its children do. The transition keeps the rows, the events and
 the run; what a row of each kind does when it starts, when a child settles and
 when its code was evaluated is the business of its class in
 :mod:`workflows.engine.constructs`.
+
+Two subclasses add what only one kind of caller does: a worker's claims and
+what ends them (:class:`workflows.engine.claims.WorkerTransition`, opened by
+``entry.py``), and the resumes, cancels, retries and fork copies people ask
+for (:class:`workflows.engine.requested.RequestedTransition`, opened by
+``api.py`` and ``forking.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import hashlib
 import json
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Self
 
 from django.db.models import Q
 from django.utils import timezone
@@ -30,7 +36,6 @@ from workflows.engine.builder import Workflow, WorkflowNode
 from workflows.engine.constructs import construct_for
 from workflows.engine.errors import SchemaMismatch
 from workflows.engine.kinds import LEAF_KINDS, NodeKind
-from workflows.engine.leases import attempt_seconds, lease_seconds
 from workflows.engine.nodes import Node, StepNode
 from workflows.engine.outcomes import Claim, StaleClaim, error_from, public_error
 from workflows.models import (
@@ -56,8 +61,6 @@ def lock_run(run_id: Any) -> WorkflowRun:
     return rows.lock_run(run_id)
 
 
-UNREGISTERED = "workflow_not_registered"  # the reason of a step.retrying while a row is parked
-CLAIMED_FIELDS = ["status", "claim_token", "lease_expires_at", "attempts", "started_at"]
 RUN_FIELDS = (
     "state",
     "result",
@@ -95,7 +98,7 @@ class Transition:
         actor: Any,
         started: dict[str, Any] | None = None,
         **fields: Any,
-    ) -> Transition:
+    ) -> Self:
         """Create a running run of ``workflow`` and its ``run.started`` event.
 
         ``fields`` are the run's own (input, state, idempotency key, fork links);
@@ -467,219 +470,6 @@ class Transition:
             status=ExecutionStatus.RUNNING, kind__in=LEAF_KINDS
         ).update(status=status, finished_at=self.now, claim_token=None, lease_expires_at=None)
         self.run.suspensions.open().update(status=SuspensionStatus.CLOSED)
-
-    # -- changes people ask for (through api.py) ----------------------------------------------
-
-    def resume(self, row: StepExecution, suspension: Suspension, data: Any) -> None:
-        """Answer ``suspension``: its step runs again with its original input and ``data``."""
-        suspension.status = SuspensionStatus.RESUMED
-        suspension.resumed_at = self.now
-        suspension.resumed_by = self.actor
-        suspension.resume_data = data
-        suspension.save()
-        row.resume_data = data
-        row.resumed_at = self.now
-        row.resumed_by = self.actor
-        book: Attempts = {**book_of(row, Attempts), "failures": 0}
-        row.bookkeeping = book
-        self.remember(row)
-        self.event(
-            EventType.STEP_RESUMED,
-            execution=row,
-            data={
-                "resume_data": data,
-                "suspension_id": str(suspension.id),
-                "iteration": row.iteration,
-                "item_index": row.item_index,
-            },
-        )
-        self.make_ready(row)
-
-    def cancel(self, reason: str) -> None:
-        """End the run now: open rows and questions close, a running step's result is dropped."""
-        self.end_open_work(ExecutionStatus.CANCELED)
-        self.run.status = RunStatus.CANCELED
-        self.run.finished_at = self.now
-        self.event(EventType.RUN_CANCELED, data={"reason": reason})
-
-    def retry(self, row: StepExecution) -> None:
-        """Run a failed step again, reopening the constructs (and the run) its failure closed."""
-        self._reopen_ancestors(row)
-        row.error = None
-        row.finished_at = None
-        book: Attempts = {**book_of(row, Attempts), "failures": 0, "lease_losses": 0}
-        row.bookkeeping = book
-        self.remember(row)
-        if self.run.status == RunStatus.FAILED:
-            self.run.status = RunStatus.RUNNING
-            self.run.error = None
-            self.run.finished_at = None
-            self.event(EventType.RUN_RETRIED, data={"path": row.path})
-        self.event(
-            EventType.STEP_RETRYING,
-            execution=row,
-            data={"reason": "manual", "attempt": row.attempts},
-        )
-        self.make_ready(row)
-
-    def _reopen_ancestors(self, row: StepExecution) -> None:
-        parent_id = row.parent_id
-        while parent_id is not None:
-            parent = self.row(parent_id)
-            if parent.status != ExecutionStatus.FAILED:
-                break
-            parent.status = ExecutionStatus.RUNNING
-            parent.error = None
-            parent.finished_at = None
-            construct_for(parent.kind).reopen(self, parent, row)
-            parent.save()
-            row, parent_id = parent, parent.parent_id
-
-    def copy_finished(
-        self,
-        old: StepExecution,
-        parent: StepExecution,
-        children: dict[int | None, list[StepExecution]],
-    ) -> None:
-        """Copy a row that succeeded in another run, with its successful descendants (a fork)."""
-        new = self.copy_row(old, parent=parent, status=ExecutionStatus.SUCCESS)
-        if new.kind == NodeKind.STEP:
-            self.run.steps_completed += 1
-        for child in children[old.pk]:
-            if child.status == ExecutionStatus.SUCCESS:
-                self.copy_finished(child, new, children)
-
-    def copy_row(
-        self, old: StepExecution, *, parent: StepExecution | None, status: str
-    ) -> StepExecution:
-        """A row of another run in this one: done with its output, or running (on the fork path)."""
-        done = status == ExecutionStatus.SUCCESS
-        new = StepExecution.objects.create(
-            run=self.run,
-            parent=parent,
-            kind=old.kind,
-            step_id=old.step_id,
-            path_key=old.path_key,
-            iteration=old.iteration,
-            item_index=old.item_index,
-            status=status,
-            input=old.input,
-            output=old.output if done else None,
-            bookkeeping=old.bookkeeping,
-            attempts=old.attempts if done else 0,
-            started_at=old.started_at if done else self.now,
-            finished_at=old.finished_at if done else None,
-            resume_data=old.resume_data if done else None,
-        )
-        self.remember(new)
-        data = {"kind": new.kind, "iteration": new.iteration, "item_index": new.item_index}
-        if done:
-            self.event(
-                EventType.STEP_COMPLETED,
-                execution=new,
-                data={**data, "output": new.output, "copied_from": old.pk},
-            )
-        else:
-            self.event(EventType.STEP_STARTED, execution=new, data={**data, "input": new.input})
-        return new
-
-    def answer_ahead(self, row: StepExecution, data: Any) -> None:
-        """A fork's first step starts as if a person had just answered it with ``data``."""
-        if row.status == ExecutionStatus.PENDING:
-            row.resume_data = data  # a new row: it is inserted when the transition closes
-
-    def claim(self, row: StepExecution) -> Claim | None:
-        """Take a pending row for this worker; None if another worker's claim won.
-
-        The row was read under the run lock, and the UPDATE still checks that it
-        is pending, so of two workers handed the same row only one runs it.
-        """
-        node = self.node_of(row)
-        self._take(row, node)
-        if not rows.claim_pending(row, CLAIMED_FIELDS):
-            return None
-        self.event(EventType.STEP_STARTED, execution=row, data=started_data(row))
-        self.claimed = self._claim_of(row, node)
-        return self.claimed
-
-    def claim_next_inline(self) -> None:
-        """Take the first ready execution for this worker, saving a queue round trip."""
-        if not self.ready or self.run.is_terminal:
-            return
-        row = self.ready.pop(0)
-        node = self.node_of(row)
-        self._take(row, node)
-        if row.pk is not None:
-            row.save()
-        self.event(EventType.STEP_STARTED, execution=row, data=started_data(row))
-        self.claimed = self._claim_of(row, node)
-
-    def _take(self, row: StepExecution, node: Node | Workflow) -> None:
-        row.status = ExecutionStatus.RUNNING
-        row.claim_token = uuid.uuid4()
-        row.lease_expires_at = self.now + timedelta(seconds=lease_seconds(node))
-        row.attempts += 1  # the row was read under the run lock: no one else changed it
-        row.started_at = row.started_at or self.now
-
-    def _claim_of(self, row: StepExecution, node: Node | Workflow) -> Claim:
-        assert row.claim_token is not None
-        parent = self._rows.get(row.parent_id) if row.parent_id else None
-        reusable = parent if parent is not None and parent.kind == NodeKind.WORKFLOW else None
-        return Claim(
-            execution=row,
-            run=self.run,
-            token=row.claim_token,
-            parent=reusable,
-            deadline=self.now + timedelta(seconds=attempt_seconds(node)),
-        )
-
-    def drop(self, row: StepExecution, status: str) -> None:
-        """End a claimed row without recording what it produced (its run ended while it
-        ran, or it was canceled): it ends ``status``, canceled or skipped."""
-        row.status = status
-        row.finished_at = self.now
-        self.release(row)
-        row.save()
-        self.remember(row)
-
-    def lease_lost(self, row: StepExecution, error: dict[str, Any], *, rerun: bool) -> None:
-        """The row's worker held it past its lease: run it again, or fail it."""
-        if not rerun:
-            self.fail(row, error)
-            return
-        self.release(row)
-        self.event(
-            EventType.STEP_RETRYING,
-            execution=row,
-            data={"attempt": row.attempts, "reason": "lease_expired", "error": error},
-        )
-        self.make_ready(row)
-
-    def park(self, row: StepExecution, error: dict[str, Any], wake_at: datetime) -> None:
-        """Set a row aside until ``wake_at`` without running it (its workflow is not
-        defined here): a ``step.retrying`` event says why, and the ticker wakes it."""
-        row.error = error
-        self.event(
-            EventType.STEP_RETRYING,
-            execution=row,
-            data={"attempt": row.attempts, "reason": UNREGISTERED, "error": error},
-        )
-        row.status = ExecutionStatus.WAITING
-        row.wake_at = wake_at
-        self.release(row)
-        row.save()
-        self.remember(row)
-        self.timers_started = True
-
-    def forget_missing_definition(self, row: StepExecution) -> None:
-        """A row that waited for its workflow's definition found it: clear why it waited."""
-        book = book_of(row, Attempts)
-        if "definition_missing_since" not in book:
-            return
-        book.pop("definition_missing_since")
-        book.pop("definition_missing_retries", None)
-        row.error = None
-        row.save(update_fields=["bookkeeping", "error"])
 
     def derive_status(self) -> str:
         if self.run.is_terminal:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from tests.workflows.flows import Number, add_one, calls, chain, double, unique
 from workflows.engine import Workflow, api, step
@@ -160,3 +160,31 @@ def test_an_emit_writes_its_event_without_reading_the_steps_again() -> None:
     touched = [q["sql"] for q in queries.captured_queries if "stepexecution" in q["sql"]]
     assert touched == []
     assert run.events.filter(type=EventType.STEP_OUTPUT).count() == 1
+
+
+def test_a_step_taken_inline_gets_the_input_its_row_was_validated_into() -> None:
+    """The next step's input is validated once, when its row is made; the worker that goes
+    straight on to it does not validate the same JSON again."""
+    validations: list[int] = []
+
+    class Counted(BaseModel):
+        n: int
+
+        @field_validator("n")
+        @classmethod
+        def count(cls, value: int) -> int:
+            validations.append(value)
+            return value
+
+    @step(input=Number, output=Counted)
+    def first(ctx):
+        return {"n": ctx.input.n + 1}
+
+    @step(input=Counted, output=Number)
+    def second(ctx):
+        return {"n": ctx.input.n * 10}
+
+    run = run_workflow(chain("validated-once", first, second), {"n": 1})
+    assert run.status == RunStatus.SUCCESS and run.result == {"n": 20}
+    # first's output once, then second's input once when its row was made: not a third time.
+    assert validations == [2, 2]

@@ -30,6 +30,28 @@ def validate(schema: Any, data: Any, *, what: str) -> Any:
         raise SchemaMismatch(what, field_errors(exc)) from exc
 
 
+_KEPT = "_handoff_validated"
+
+
+def keep(holder: object, schema: Any, value: Any, dumped: Any) -> None:
+    """Remember on ``holder`` (a row) that ``dumped`` is ``value`` validated against ``schema``.
+
+    A step's input is validated when its row is made, and the worker that runs
+    the row builds the typed input from the same JSON again. When that worker
+    is this process (the next step of a chain, taken inline), ``validated``
+    hands back the object the first validation built instead.
+    """
+    setattr(holder, _KEPT, (schema, dumped, value))
+
+
+def validated(holder: object, schema: Any, data: Any, *, what: str) -> Any:
+    """``validate(schema, data)``, or the value ``keep`` remembered for exactly this data."""
+    kept = getattr(holder, _KEPT, None)
+    if kept is not None and kept[0] is schema and kept[1] is data:
+        return kept[2]
+    return validate(schema, data, what=what)
+
+
 def dump(schema: Any, value: Any) -> Any:
     """The JSON form stored in the database and shown to people."""
     if value is None:

@@ -241,9 +241,9 @@ class Transition:
     def validated_input(self, row: StepExecution, schema: Any) -> bool:
         """Validate the row's input in place; on mismatch the row fails with the field list."""
         try:
-            row.input = schemas.dump(
-                schema, schemas.validate(schema, row.input, what=f"input of {row.path_key!r}")
-            )
+            value = schemas.validate(schema, row.input, what=f"input of {row.path_key!r}")
+            row.input = schemas.dump(schema, value)
+            schemas.keep(row, schema, value, row.input)
         except SchemaMismatch as exc:
             row.save()
             self.remember(row)

@@ -126,7 +126,9 @@ def _run_step(
 ) -> Outcome:
     step = node.step
     try:
-        typed_input = schemas.validate(step.input, row.input, what=f"input of {row.path_key!r}")
+        typed_input = schemas.validated(
+            row, step.input, row.input, what=f"input of {row.path_key!r}"
+        )
         resume = (
             schemas.validate(step.resume, row.resume_data, what=f"resume data of {row.path_key!r}")
             if row.resume_data is not None

@@ -208,12 +208,13 @@ class StepExecution(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     resumed_at = models.DateTimeField(null=True, blank=True)
-    resumed_by = models.ForeignKey(
+    resumed_by = models.ForeignKey(  # indexed by exec_resumed_by, only where set
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="resumed_steps",
+        db_index=False,
     )
 
     objects = StepExecutionQuerySet.as_manager()
@@ -240,6 +241,12 @@ class StepExecution(models.Model):
                 fields=["enqueued_at"],
                 condition=Q(status=ExecutionStatus.PENDING),
                 name="exec_queued",
+            ),
+            # Only answered steps have a resumer; a user's deletion finds them here.
+            models.Index(
+                fields=["resumed_by"],
+                condition=Q(resumed_by__isnull=False),
+                name="exec_resumed_by",
             ),
         ]
 
@@ -379,12 +386,13 @@ class RunEvent(models.Model):
         StepExecution, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
     )
     data = models.JSONField(default=dict, blank=True)
-    actor = models.ForeignKey(
+    actor = models.ForeignKey(  # indexed by event_actor, only where set
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="workflow_events",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -392,7 +400,12 @@ class RunEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["run", "id"], name="event_run_id")]
+        indexes = [
+            models.Index(fields=["run", "id"], name="event_run_id"),
+            # Engine events have no actor: left out, they cost this index nothing. A
+            # user's deletion finds theirs here (actor_id IN (...) implies NOT NULL).
+            models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="event_actor"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.id} {self.type} {self.path_key}"

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from workflows.engine.ticker import next_timer_query
-from workflows.models import StepExecution
+from workflows.models import RunEvent, StepExecution
 
 
 def _indexed_columns(model: type[models.Model]) -> list[tuple[str, tuple[str, ...]]]:
@@ -48,16 +48,31 @@ def _sweeps(now: datetime) -> dict[str, tuple[str, QuerySet[Any]]]:
         "next timer": ("exec_timers", next_timer_query()),
         "expired leases": ("exec_leases", StepExecution.objects.expired_leases(now)),
         "lost queue messages": ("exec_queued", StepExecution.objects.queued_before(now)),
+        # What deleting a user reads to set its references to NULL.
+        "a deleted user's events": ("event_actor", RunEvent.objects.filter(actor__in=[1, 2])),
+        "a deleted user's answers": (
+            "exec_resumed_by",
+            StepExecution.objects.filter(resumed_by__in=[1, 2]),
+        ),
     }
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "sweep", ["due timers", "next timer", "expired leases", "lost queue messages"]
+    "sweep",
+    [
+        "due timers",
+        "next timer",
+        "expired leases",
+        "lost queue messages",
+        "a deleted user's events",
+        "a deleted user's answers",
+    ],
 )
-def test_the_tickers_sweeps_read_their_partial_index(sweep: str) -> None:
-    """The sweep indexes hold only unfinished rows; a sweep that could not use its index
-    would read the whole table on every tick."""
+def test_reads_across_every_run_use_their_partial_index(sweep: str) -> None:
+    """The partial indexes hold only unfinished rows, or only rows a person touched; a read
+    that could not use its index would read the whole table (on every tick, for the
+    ticker's sweeps)."""
     index, query = _sweeps(timezone.now())[sweep]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # a near-empty table reads faster whole

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 
 from tests.workflows.flows import Decision, Number, add_one, approve, calls, chain, double
@@ -216,3 +217,18 @@ def test_resume_by_label_costs_the_same_however_many_steps_wait() -> None:
         return len(queries.captured_queries)
 
     assert resume_cost(2) == resume_cost(6)
+
+
+def test_deleting_a_person_keeps_the_runs_they_answered() -> None:
+    """The history stays whole: the step and its events lose only the link to the person."""
+    person = get_user_model().objects.create_user("leaving")
+    run = run_workflow(chain("left", add_one, approve, double), {"n": 1})
+    run = resume_and_drain(run, {"approved": True}, path="approve", actor=person)
+    assert run.events.filter(actor=person).exists()
+    person.delete()
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCESS and run.result == {"n": 4}
+    answered = run.executions.get(path_key="approve")
+    assert answered.resumed_by is None and answered.resumed_at is not None
+    resumed = run.events.get(type=EventType.STEP_RESUMED)
+    assert resumed.actor is None and resumed.data["resume_data"]["approved"] is True

@@ -3,9 +3,9 @@
 A commit appends the pages it changed to the WAL, and SQLite copies them back
 (a checkpoint) once the WAL reaches ``wal_autocheckpoint`` pages, inside the
 commit that crossed the line: that step then took 30 ms instead of 0.4. A WAL
-that long also makes every commit slower. So the ticker, which runs beside the
-workers, checkpoints once a second: PASSIVE, which waits for no reader or
-writer, so no step waits for it, and the WAL starts over from its beginning
+that long also makes every commit slower. So the ticker (a thread in every
+worker process) checkpoints once a second: PASSIVE, which waits for no reader
+or writer, so no step waits for it, and the WAL starts over from its beginning
 once everything in it has been copied. The automatic checkpoint stays as the
 fallback for a database no ticker runs against.
 """
@@ -20,6 +20,8 @@ EVERY_SECONDS = 1.0
 
 
 class Checkpointer:
+    """Called on every tick; checkpoints at most once per ``every`` seconds."""
+
     def __init__(self, every: float = EVERY_SECONDS) -> None:
         self.every = every
         self._last = time.monotonic()

@@ -103,6 +103,9 @@ def form_field(
         "help_text": info.description or "",
         "required": not (optional or has_default),
     }
+    default = info.default.value if isinstance(info.default, enum.Enum) else info.default
+    if isinstance(default, str | int | float | bool) and default != "":
+        common["initial"] = default  # the form shows what leaving it alone would send
     if choices is not None:
         field = forms.ChoiceField(
             choices=[(value, label) for value, label, _ in choices],

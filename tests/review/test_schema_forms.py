@@ -67,6 +67,17 @@ def test_each_schema_type_gets_a_fitting_field() -> None:
     assert isinstance(fields["extra"], forms.JSONField) and not fields["extra"].required
 
 
+def test_a_field_with_a_default_shows_it() -> None:
+    """Leaving a field alone sends its default, so the form shows that value from the start."""
+    fields = form_for().fields
+    initial = {name: field.initial for name, field in fields.items()}
+    assert initial["size"] == "small" and initial["count"] == 1 and initial["ratio"] == 0.5
+    assert initial["urgent"] is False
+    assert initial["verdict"] is None and initial["title"] is None  # no default, or an empty one
+    html = str(form_for()["size"])
+    assert 'value="small" id="id_size_0" checked' in html
+
+
 def test_choices_can_come_from_what_the_step_showed() -> None:
     spec = StepForm(
         choices={

@@ -91,3 +91,31 @@ def test_a_live_update_keeps_what_a_reviewer_is_typing(
     rosa.keyboard.type(", finished")
     expect(rosa.get_by_label("Note")).to_have_value("half a thought, finished")
     screenshot(rosa, "live-update-keeps-typing-phone")
+
+
+def test_a_live_update_keeps_the_option_a_reviewer_chose(
+    chromium: Any, daphne: Any, start_cluster: Any
+) -> None:
+    """A select shows the schema's default; the option the reviewer picked instead, with the
+    keyboard, survives another reviewer's claim re-rendering the form."""
+    from playwright.sync_api import expect
+
+    start_cluster(workers=1)
+    run = api.start_run("cluster-triage", {"n": 1})
+    wait_for(lambda: api.get_run(run.pk).status == RunStatus.SUSPENDED, 20, "a question")
+    rita = person(chromium, daphne, "rita", "Reviewers")
+    rosa = person(chromium, daphne, "rosa", "Reviewers", width=400)
+    for page in (rita, rosa):
+        page.goto(f"{daphne.url}/runs/{run.pk}/")
+        page.wait_for_selector("body[data-ws=open]")
+    team = rosa.get_by_label("Team")
+    expect(team).to_have_value("support")
+    team.focus()
+    rosa.keyboard.press("Home")  # the keyboard's way to the first option, "billing"
+    expect(team).to_have_value("billing")
+
+    rita.get_by_role("button", name="Claim").click()  # re-renders Rosa's review item live
+    expect(rosa.get_by_text("rita is working on this")).to_be_visible()
+    expect(rosa.get_by_label("Team")).to_have_value("billing")
+    screenshot(rosa, "live-update-keeps-choice-phone")
+    screenshot(rita, "select-with-default-laptop")

@@ -6,6 +6,7 @@ import os
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -73,6 +74,23 @@ review = (
     .then(double)
     .commit()
 )
+
+
+class Triage(BaseModel):
+    """More than five choices, so the review form draws a select (review/schema_forms.py)."""
+
+    team: Literal["billing", "content", "legal", "platform", "sales", "support"] = "support"
+    note: str = ""
+
+
+@step(input=Number, output=Number, suspend=Number, resume=Triage)
+def triage(ctx: StepContext[Number]) -> Number:
+    if ctx.resume_data is None:
+        ctx.suspend(ctx.input)
+    return ctx.input
+
+
+triaged = Workflow("cluster-triage", input=Number, output=Number).then(triage).commit()
 
 
 class Tick(BaseModel):

@@ -128,9 +128,13 @@ class StepExecutionQuerySet(models.QuerySet["StepExecution"]):
         """Rows waiting for a person."""
         return self.filter(status=ExecutionStatus.SUSPENDED)
 
+    def timers(self) -> Self:
+        """Sleeps and retry backoffs still waiting, the earliest to wake first."""
+        return self.filter(status=ExecutionStatus.WAITING).order_by("wake_at")
+
     def due_timers(self, now: datetime) -> Self:
         """Sleeps and retry backoffs due at ``now``, the longest overdue first."""
-        return self.filter(status=ExecutionStatus.WAITING, wake_at__lte=now).order_by("wake_at")
+        return self.timers().filter(wake_at__lte=now)
 
     def expired_leases(self, now: datetime) -> Self:
         """Rows whose worker held them past the lease: it stopped, or the step overran.

@@ -11,7 +11,6 @@ from django.db import connection, models
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from workflows.engine.ticker import next_timer_query
 from workflows.models import RunEvent, StepExecution
 
 
@@ -45,7 +44,7 @@ def _sweeps(now: datetime) -> dict[str, tuple[str, QuerySet[Any]]]:
     """The ticker's reads across every run, each with the index it must use."""
     return {
         "due timers": ("exec_timers", StepExecution.objects.due_timers(now)),
-        "next timer": ("exec_timers", next_timer_query()),
+        "next timer": ("exec_timers", StepExecution.objects.timers()),
         "expired leases": ("exec_leases", StepExecution.objects.expired_leases(now)),
         "lost queue messages": ("exec_queued", StepExecution.objects.queued_before(now)),
         # What deleting a user reads to set its references to NULL.

@@ -3,8 +3,9 @@
 :class:`WorkerTransition` is the :class:`~workflows.engine.transition.Transition`
 the entry points of workers and the ticker (``entry.py``) open: it claims a
 pending row (or the next ready one, inline), drops the result of a claim whose
-run ended, puts a row whose lease was lost back in the queue, and parks a row
-whose workflow this process does not define.
+run ended, puts a row whose lease was lost back in the queue, parks a row
+whose workflow this process does not define, and fails the run once no worker
+has had that workflow for too long.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from typing import Any
 from workflows.engine import rows
 from workflows.engine.bookkeeping import Attempts, book_of
 from workflows.engine.builder import Workflow
-from workflows.engine.kinds import NodeKind
+from workflows.engine.kinds import LEAF_KINDS, NodeKind
 from workflows.engine.leases import attempt_seconds, lease_seconds
 from workflows.engine.nodes import Node
 from workflows.engine.outcomes import Claim
 from workflows.engine.transition import Transition, started_data
-from workflows.models import EventType, ExecutionStatus, StepExecution
+from workflows.models import EventType, ExecutionStatus, RunStatus, StepExecution
 
 UNREGISTERED = "workflow_not_registered"  # the reason of a step.retrying while a row is parked
 CLAIMED_FIELDS = ["status", "claim_token", "lease_expires_at", "attempts", "started_at"]
@@ -74,6 +75,19 @@ class WorkerTransition(Transition):
             parent=reusable,
             deadline=self.now + timedelta(seconds=attempt_seconds(node)),
         )
+
+    def fail_without_definition(self, row: StepExecution, error: dict[str, Any]) -> None:
+        """Fail the step and the run when no worker has the definition: nothing can be
+        settled, so every open row is closed and the run fails with the error."""
+        self.fail(row, error, settle=False)
+        self.end_open_work(ExecutionStatus.CANCELED)
+        self.run.executions.open().filter(kind__in=LEAF_KINDS).update(
+            status=ExecutionStatus.CANCELED, finished_at=self.now
+        )
+        self.run.status = RunStatus.FAILED
+        self.run.error = error
+        self.run.finished_at = self.now
+        self.event(EventType.RUN_FAILED, data={"error": error})
 
     def drop(self, row: StepExecution, status: str) -> None:
         """End a claimed row without recording what it produced (its run ended while it

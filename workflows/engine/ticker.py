@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import close_old_connections
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from workflows.engine import conf, queue
@@ -100,16 +99,8 @@ def _isolated(transition: Callable[[int], bool], execution_id: int) -> bool:
         return False
 
 
-def next_timer_query() -> QuerySet[StepExecution, datetime | None]:
-    return (
-        StepExecution.objects.filter(status=ExecutionStatus.WAITING)
-        .order_by("wake_at")
-        .values_list("wake_at", flat=True)[:1]
-    )
-
-
 def seconds_until_next_timer(default: float) -> float:
-    wake_at = next(iter(next_timer_query()), None)
+    wake_at = StepExecution.objects.timers().values_list("wake_at", flat=True).first()
     if wake_at is None:
         return default
     return max(0.0, min(default, (wake_at - timezone.now()).total_seconds()))

@@ -349,19 +349,6 @@ class Transition:
         if settle:
             self.settle(row)
 
-    def fail_without_definition(self, row: StepExecution, error: dict[str, Any]) -> None:
-        """Fail the step and the run when no worker has the definition: nothing can be
-        settled, so every open row is closed and the run fails with the error."""
-        self.fail(row, error, settle=False)
-        self.end_open_work(ExecutionStatus.CANCELED)
-        self.run.executions.open().filter(kind__in=LEAF_KINDS).update(
-            status=ExecutionStatus.CANCELED, finished_at=self.now
-        )
-        self.run.status = RunStatus.FAILED
-        self.run.error = error
-        self.run.finished_at = self.now
-        self.event(EventType.RUN_FAILED, data={"error": error})
-
     def suspend(self, row: StepExecution, payload: Any, label: str) -> Suspension:
         row.status = ExecutionStatus.SUSPENDED
         row.suspend_payload = payload

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import connection
@@ -12,9 +14,9 @@ from django.db import connection
 class ScratchDatabase:
     """SQLite: a new file beside the configured one. PostgreSQL: a new database on its server."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, config: dict[str, Any] | None = None) -> None:
         self.label = f"{label}_{os.getpid()}"
-        self.config = settings.DATABASES["default"]
+        self.config = config if config is not None else settings.DATABASES["default"]
         self.is_sqlite = self.config["ENGINE"].endswith("sqlite3")
         if self.is_sqlite:
             self.path = Path(settings.VAR_DIR) / f"{self.label}.sqlite3"
@@ -23,7 +25,8 @@ class ScratchDatabase:
             self.name = f"{self.config['NAME']}_{self.label}"
             password = f":{self.config['PASSWORD']}" if self.config.get("PASSWORD") else ""
             host = f"{self.config.get('HOST') or '127.0.0.1'}:{self.config.get('PORT') or 5432}"
-            self.url = f"postgres://{self.config['USER']}{password}@{host}/{self.name}"
+            query = _query(self.config.get("OPTIONS", {}))
+            self.url = f"postgres://{self.config['USER']}{password}@{host}/{self.name}{query}"
 
     def create(self) -> None:
         self.drop()
@@ -42,3 +45,10 @@ class ScratchDatabase:
     @property
     def kind(self) -> str:
         return "sqlite" if self.is_sqlite else "postgresql"
+
+
+def _query(options: dict[str, Any]) -> str:
+    """The configured connection options as the URL's query, so the benchmark's processes
+    connect as the app does (TLS, prepared statements)."""
+    given = {key: "none" if value is None else value for key, value in options.items()}
+    return f"?{urlencode(given)}" if given else ""

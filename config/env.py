@@ -240,6 +240,29 @@ def sqlite_database(path: Path) -> dict[str, Any]:
     }
 
 
+PREPARE_THRESHOLD = 5  # psycopg's own default, which Django turns off
+
+
+def _prepare_threshold(value: str | None) -> int | None:
+    """How often the engine's statements run on a connection before the server keeps them
+    prepared; ``none`` turns preparing off (a PgBouncer older than 1.21 in transaction mode).
+
+    Only the engine's own statements bind on the server and can be prepared
+    (``workflows/engine/rows.py``): skipping their parse and plan cut a step by a
+    fifth (docs/benchmarks.md). The ORM's queries keep Django's client-side
+    binding, which never prepares.
+    """
+    if value is None:
+        return PREPARE_THRESHOLD
+    if value.lower() in {"none", "off"}:
+        return None
+    if not value.isdigit():
+        raise ConfigError(
+            "DATABASE_URL has prepare_threshold that is neither a whole number nor 'none'"
+        )
+    return int(value)
+
+
 def database_from_url(url: str) -> dict[str, Any]:
     """Turn ``postgres://user:pass@host:port/name?opt=v`` or ``sqlite:///path`` into DATABASES.
 
@@ -255,7 +278,8 @@ def database_from_url(url: str) -> dict[str, Any]:
         name = unquote(parts.path.lstrip("/"))
         if not name:
             raise ConfigError("DATABASE_URL for PostgreSQL needs a database name: .../handoff")
-        options = dict(parse_qsl(parts.query))
+        options: dict[str, Any] = dict(parse_qsl(parts.query))
+        options["prepare_threshold"] = _prepare_threshold(options.get("prepare_threshold"))
         try:
             port = parts.port
         except ValueError as exc:

@@ -87,7 +87,22 @@ def test_a_postgres_url_becomes_the_database_settings() -> None:
     assert db["ENGINE"] == "django.db.backends.postgresql"
     assert (db["NAME"], db["USER"], db["PASSWORD"]) == ("handoff", "handoff", "s@cret")
     assert (db["HOST"], db["PORT"]) == ("db.internal", "5433")
-    assert db["OPTIONS"] == {"sslmode": "require"}
+    assert db["OPTIONS"] == {"sslmode": "require", "prepare_threshold": 5}
+
+
+@pytest.mark.parametrize(
+    ("given", "threshold"), [("0", 0), ("20", 20), ("none", None), ("Off", None)]
+)
+def test_a_postgres_url_sets_how_soon_statements_are_prepared(
+    given: str, threshold: int | None
+) -> None:
+    db = database_from_url(f"postgres://u@h/db?prepare_threshold={given}")
+    assert db["OPTIONS"] == {"prepare_threshold": threshold}
+
+
+def test_a_prepare_threshold_that_is_not_a_number_is_refused() -> None:
+    with pytest.raises(ConfigError, match="prepare_threshold"):
+        database_from_url("postgres://u:pw@h/db?prepare_threshold=soon")
 
 
 def test_a_sqlite_url_becomes_a_tuned_sqlite_database(tmp_path: Path) -> None:

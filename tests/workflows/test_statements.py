@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.workflows.flows import add_one, chain
 from workflows.engine.testing import run_workflow
-from workflows.models import RunStatus
+from workflows.models import RunEvent, RunStatus
 
 pytestmark = [
     pytest.mark.django_db,
@@ -30,8 +31,7 @@ def test_a_steps_statements_are_prepared_once_they_repeat() -> None:
         'SELECT "id", "workflow_id"',  # the run lock
         'UPDATE "workflows_stepexecution" SET',  # the guarded completion
         'INSERT INTO "workflows_stepexecution"',  # the next step
-        'INSERT INTO "workflows_runevent"',
-        'UPDATE "workflows_workflowrun" SET',
+        'WITH appended AS (INSERT INTO "workflows_runevent"',  # events and the run row
     ):
         assert any(text.startswith(head) and "$1" in text for text in prepared), head
 
@@ -42,3 +42,14 @@ def test_the_orms_queries_are_never_prepared() -> None:
     run = run_workflow(chain("orm-only", add_one), {"n": 0})
     list(type(run).objects.filter(pk=run.pk).values_list("status", flat=True))
     assert all("$1" in text for text in _prepared())
+
+
+def test_a_transitions_events_and_its_run_row_are_written_in_one_statement() -> None:
+    steps = [add_one.with_id(f"s{index}") for index in range(3)]
+    with CaptureQueriesContext(connection) as captured:
+        run = run_workflow(chain("one-statement", *steps), {"n": 0})
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert not [sql for sql in statements if sql.startswith('UPDATE "workflows_workflowrun"')]
+    assert not [sql for sql in statements if sql.startswith('INSERT INTO "workflows_runevent"')]
+    assert run.last_event_id == RunEvent.objects.filter(run=run).latest("id").id
+    assert run.status == RunStatus.SUCCESS and run.steps_completed == 3

@@ -492,14 +492,11 @@ class Transition:
             elif previous == RunStatus.SUSPENDED:
                 self.event(EventType.RUN_RESUMED, data={})
             self.run.status = status
-        if self.events:
-            self.events_written_at = timezone.now()
-            actor_id = self.actor.pk if self.actor is not None else None
-            rows.insert_events(self.run, actor_id, self.events_written_at, self.events)
-            last = self.events[-1].id
-            assert last is not None
-            self.run.last_event_id = last
-        rows.save_run(self.run, self._run_fields())
+        self.events_written_at = timezone.now()
+        actor_id = self.actor.pk if self.actor is not None else None
+        rows.append_events_and_save_run(
+            self.run, self._run_fields(), actor_id, self.events_written_at, self.events
+        )
         queue.enqueue_after_commit([row.pk for row in self.ready])
         from workflows.engine import notify
 

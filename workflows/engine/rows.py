@@ -335,7 +335,7 @@ def append_events_and_save_run(
     if not events or db.vendor != "postgresql" or len(events) > SMALL_INSERT // len(_EVENT_COLUMNS):
         if events:
             insert_events(run, actor_id, created_at, events)
-            run.last_event_id = events[-1].id
+            run.last_event_id = _last_id(events)
         save_run(run, names)
         return
     settable = tuple(name for name in names if name != "last_event_id")
@@ -347,7 +347,14 @@ def append_events_and_save_run(
     cursor.execute(_events_and_run_sql(db.vendor, len(events), columns), params)
     for event, found in zip(events, cursor.fetchall(), strict=True):
         event.id = found[0]
-    run.last_event_id = events[-1].id
+    run.last_event_id = _last_id(events)
+
+
+def _last_id(events: Sequence[NewEvent]) -> int:
+    last = events[-1].id
+    if last is None:
+        raise RuntimeError("an event was not stored")
+    return last
 
 
 @cache

@@ -1,19 +1,22 @@
-"""The engine's own statements on PostgreSQL: bound on the server and kept prepared."""
+"""The engine's own statements: on PostgreSQL bound on the server and kept prepared."""
 
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from tests.workflows.flows import add_one, chain
+from workflows.engine import rows
 from workflows.engine.testing import run_workflow
-from workflows.models import RunEvent, RunStatus
+from workflows.engine.transition import RUN_FIELDS
+from workflows.models import EventType, RunEvent, RunStatus
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL"),
-]
+pytestmark = pytest.mark.django_db
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements and data-modifying WITH"
+)
 
 
 def _prepared() -> list[str]:
@@ -22,6 +25,7 @@ def _prepared() -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
+@postgres_only
 def test_a_steps_statements_are_prepared_once_they_repeat() -> None:
     steps = [add_one.with_id(f"s{index}") for index in range(8)]
     run = run_workflow(chain("prepared", *steps), {"n": 0})
@@ -36,6 +40,7 @@ def test_a_steps_statements_are_prepared_once_they_repeat() -> None:
         assert any(text.startswith(head) and "$1" in text for text in prepared), head
 
 
+@postgres_only
 def test_the_orms_queries_are_never_prepared() -> None:
     """Django binds them on the client: their text carries the values, so preparing
     them would fill the server with one-off statements."""
@@ -44,6 +49,7 @@ def test_the_orms_queries_are_never_prepared() -> None:
     assert all("$1" in text for text in _prepared())
 
 
+@postgres_only
 def test_a_transitions_events_and_its_run_row_are_written_in_one_statement() -> None:
     steps = [add_one.with_id(f"s{index}") for index in range(3)]
     with CaptureQueriesContext(connection) as captured:
@@ -53,3 +59,17 @@ def test_a_transitions_events_and_its_run_row_are_written_in_one_statement() -> 
     assert not [sql for sql in statements if sql.startswith('INSERT INTO "workflows_runevent"')]
     assert run.last_event_id == RunEvent.objects.filter(run=run).latest("id").id
     assert run.status == RunStatus.SUCCESS and run.steps_completed == 3
+
+
+def test_events_past_one_statements_limit_are_all_stored_and_the_run_names_the_last() -> None:
+    run = run_workflow(chain("many-events", add_one), {"n": 0})
+    events = [rows.NewEvent(EventType.STEP_OUTPUT, "s", None, {"i": index}) for index in range(300)]
+    with transaction.atomic():
+        locked = rows.lock_run(run.pk)
+        rows.append_events_and_save_run(locked, RUN_FIELDS, None, timezone.now(), events)
+    ids = [event.id for event in events]
+    assert ids == sorted(ids) and None not in ids
+    stored = RunEvent.objects.filter(run=run, type=EventType.STEP_OUTPUT).order_by("id")
+    assert [event.data["i"] for event in stored] == list(range(300))
+    run.refresh_from_db()
+    assert run.last_event_id == ids[-1] == stored.last().id

@@ -73,3 +73,20 @@ def test_events_past_one_statements_limit_are_all_stored_and_the_run_names_the_l
     assert [event.data["i"] for event in stored] == list(range(300))
     run.refresh_from_db()
     assert run.last_event_id == ids[-1] == stored.last().id
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_with_preparing_turned_off_nothing_is_prepared_and_runs_still_finish() -> None:
+    """``?prepare_threshold=none``: what a deployment behind an old PgBouncer sets."""
+    options = connection.settings_dict["OPTIONS"]
+    connection.close()
+    connection.settings_dict["OPTIONS"] = {**options, "prepare_threshold": None}
+    try:
+        steps = [add_one.with_id(f"s{index}") for index in range(8)]
+        run = run_workflow(chain("unprepared", *steps), {"n": 0})
+        assert run.status == RunStatus.SUCCESS and run.result == {"n": 8}
+        assert _prepared() == []
+    finally:
+        connection.close()
+        connection.settings_dict["OPTIONS"] = options

@@ -20,6 +20,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
 
+import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
@@ -102,16 +103,14 @@ def _open_cursor(db: BaseDatabaseWrapper) -> CursorWrapper:
     """A Django cursor; on PostgreSQL one that binds parameters on the server.
 
     Django binds on the client, so every statement reaches the server as new
-    text that is parsed and planned again. These statements run thousands of
-    times with the same text, and bound on the server psycopg keeps them
-    prepared once a connection has run one ``prepare_threshold`` times
-    (``config/env.py``); a step spent a fifth of its time on parse and plan.
-    The wrapper is Django's, so query logging and execute wrappers still see them.
+    text to parse and plan. These statements run thousands of times with the
+    same text; bound on the server, psycopg prepares each one once it has run
+    ``prepare_threshold`` times on the connection (``config/env.py``), and a
+    step on PostgreSQL got about 30 % faster (docs/benchmarks.md). The wrapper
+    is Django's, so query logging and execute wrappers still see the statements.
     """
     if db.vendor != "postgresql":
         return db.cursor()
-    import psycopg
-
     db.ensure_connection()
     db.validate_thread_sharing()
     raw: Any = psycopg.Cursor(db.connection)  # django-stubs call the driver's cursor a wrapper
@@ -340,7 +339,7 @@ def append_events_and_save_run(
         return
     settable = tuple(name for name in names if name != "last_event_id")
     columns = _fields(WorkflowRun, settable)
-    params = [*_event_params(db, run, actor_id, created_at, events)]
+    params = _event_params(db, run, actor_id, created_at, events)
     params += _values(run, columns, db, add=False)
     params.append(WorkflowRun._meta.pk.get_db_prep_value(run.pk, db))
     cursor = _cursors.get(db)

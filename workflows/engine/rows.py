@@ -20,7 +20,6 @@ from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
 
-import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
@@ -111,6 +110,10 @@ def _open_cursor(db: BaseDatabaseWrapper) -> CursorWrapper:
     """
     if db.vendor != "postgresql":
         return db.cursor()
+    # Imported here so that a SQLite process never loads the driver (docs/benchmarks.md,
+    # "What importing a driver cost the SQLite stream").
+    import psycopg
+
     db.ensure_connection()
     db.validate_thread_sharing()
     raw: Any = psycopg.Cursor(db.connection)  # django-stubs call the driver's cursor a wrapper

@@ -260,6 +260,7 @@ class NewEvent:
 
 
 _EVENT_COLUMNS = ("run", "type", "path_key", "execution", "data", "actor", "created_at")
+_EVENTS_PER_STATEMENT = SMALL_INSERT // len(_EVENT_COLUMNS)
 
 
 @cache
@@ -279,7 +280,7 @@ def insert_events(
     """Insert a transition's events in one statement (batched past the parameter limit);
     sets each one's id."""
     db = _db()
-    size = SMALL_INSERT // len(_EVENT_COLUMNS)
+    size = _EVENTS_PER_STATEMENT
     for start in range(0, len(events), size):
         batch = events[start : start + size]
         cursor = _cursors.get(db)
@@ -334,19 +335,18 @@ def append_events_and_save_run(
     events than one statement takes runs the two statements.
     """
     db = _db()
-    if not events or db.vendor != "postgresql" or len(events) > SMALL_INSERT // len(_EVENT_COLUMNS):
+    if not events or db.vendor != "postgresql" or len(events) > _EVENTS_PER_STATEMENT:
         if events:
             insert_events(run, actor_id, created_at, events)
             run.last_event_id = _last_id(events)
         save_run(run, names)
         return
-    settable = tuple(name for name in names if name != "last_event_id")
-    columns = _fields(WorkflowRun, settable)
+    sql, columns = _events_and_run_sql(db.vendor, len(events), names)
     params = _event_params(db, run, actor_id, created_at, events)
     params += _values(run, columns, db, add=False)
     params.append(WorkflowRun._meta.pk.get_db_prep_value(run.pk, db))
     cursor = _cursors.get(db)
-    cursor.execute(_events_and_run_sql(db.vendor, len(events), columns), params)
+    cursor.execute(sql, params)
     for event, found in zip(events, cursor.fetchall(), strict=True):
         event.id = found[0]
     run.last_event_id = _last_id(events)
@@ -360,16 +360,19 @@ def _last_id(events: Sequence[NewEvent]) -> int:
 
 
 @cache
-def _events_and_run_sql(vendor: str, count: int, columns: _Columns) -> str:
+def _events_and_run_sql(vendor: str, count: int, names: tuple[str, ...]) -> tuple[str, _Columns]:
+    """The statement, and the run columns it sets from parameters (all of ``names`` but
+    ``last_event_id``, which it takes from the inserted events)."""
     quote = _db().ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in columns.fields)
+    columns = _fields(WorkflowRun, tuple(name for name in names if name != "last_event_id"))
     last = quote(WorkflowRun._meta.get_field("last_event_id").column)
-    return (
+    sql = (
         f"WITH appended AS ({_event_sql(vendor, count)}), "
-        f"saved AS (UPDATE {quote(_RUN_TABLE)} SET {assignments}, "
+        f"saved AS (UPDATE {quote(_RUN_TABLE)} SET {_assignments(columns)}, "
         f"{last} = (SELECT max({quote('id')}) FROM appended) WHERE {quote('id')} = %s) "
         f"SELECT {quote('id')} FROM appended ORDER BY {quote('id')}"
     )
+    return sql, columns
 
 
 def _take_related_keys(obj: Model, keys: list[ForeignKey[Any, Any]]) -> None:
@@ -444,9 +447,13 @@ def _prepared(field: Field[Any, Any], internal: str, value: Any, db: BaseDatabas
 @cache
 def _update_sql(vendor: str, table: str, columns: _Columns, where: tuple[str, ...]) -> str:
     quote = _db().ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in columns.fields)
     conditions = " AND ".join(f"{quote(column)} = %s" for column in where)
-    return f"UPDATE {quote(table)} SET {assignments} WHERE {conditions}"
+    return f"UPDATE {quote(table)} SET {_assignments(columns)} WHERE {conditions}"
+
+
+def _assignments(columns: _Columns) -> str:
+    quote = _db().ops.quote_name
+    return ", ".join(f"{quote(field.column)} = %s" for field in columns.fields)
 
 
 def _update(

@@ -15,6 +15,22 @@ from workflows.models import RunStatus
 pytestmark = [pytest.mark.cluster, pytest.mark.e2e]
 
 
+def two_reviewers_on_one_question(
+    chromium: Any, daphne: Any, start_cluster: Any, workflow_id: str
+) -> tuple[Any, Any]:
+    """Rita (laptop width) and Rosa (phone width) on the page of one run's open question,
+    both with the live connection open."""
+    start_cluster(workers=1)
+    run = api.start_run(workflow_id, {"n": 1})
+    wait_for(lambda: api.get_run(run.pk).status == RunStatus.SUSPENDED, 20, "a question")
+    rita = person(chromium, daphne, "rita", "Reviewers")
+    rosa = person(chromium, daphne, "rosa", "Reviewers", width=400)
+    for page in (rita, rosa):
+        page.goto(f"{daphne.url}/runs/{run.pk}/")
+        page.wait_for_selector("body[data-ws=open]")
+    return rita, rosa
+
+
 def test_two_reviewers_see_each_others_claims_live(
     chromium: Any, daphne: Any, start_cluster: Any
 ) -> None:
@@ -70,14 +86,7 @@ def test_a_live_update_keeps_what_a_reviewer_is_typing(
 ) -> None:
     from playwright.sync_api import expect
 
-    start_cluster(workers=1)
-    run = api.start_run("cluster-review", {"n": 1})
-    wait_for(lambda: api.get_run(run.pk).status == RunStatus.SUSPENDED, 20, "a question")
-    rita = person(chromium, daphne, "rita", "Reviewers")
-    rosa = person(chromium, daphne, "rosa", "Reviewers", width=400)
-    for page in (rita, rosa):
-        page.goto(f"{daphne.url}/runs/{run.pk}/")
-        page.wait_for_selector("body[data-ws=open]")
+    rita, rosa = two_reviewers_on_one_question(chromium, daphne, start_cluster, "cluster-review")
     rosa.get_by_label("Approved").check()
     note = rosa.get_by_label("Note")
     note.click()
@@ -100,14 +109,7 @@ def test_a_live_update_keeps_the_option_a_reviewer_chose(
     keyboard, survives another reviewer's claim re-rendering the form."""
     from playwright.sync_api import expect
 
-    start_cluster(workers=1)
-    run = api.start_run("cluster-triage", {"n": 1})
-    wait_for(lambda: api.get_run(run.pk).status == RunStatus.SUSPENDED, 20, "a question")
-    rita = person(chromium, daphne, "rita", "Reviewers")
-    rosa = person(chromium, daphne, "rosa", "Reviewers", width=400)
-    for page in (rita, rosa):
-        page.goto(f"{daphne.url}/runs/{run.pk}/")
-        page.wait_for_selector("body[data-ws=open]")
+    rita, rosa = two_reviewers_on_one_question(chromium, daphne, start_cluster, "cluster-triage")
     team = rosa.get_by_label("Team")
     expect(team).to_have_value("support")
     team.focus()

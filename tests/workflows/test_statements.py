@@ -7,6 +7,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from config.env import PREPARE_THRESHOLD
 from tests.workflows.flows import add_one, chain
 from workflows.engine import rows
 from workflows.engine.testing import run_workflow
@@ -45,8 +46,11 @@ def test_the_orms_queries_are_never_prepared() -> None:
     """Django binds them on the client: their text carries the values, so preparing
     them would fill the server with one-off statements."""
     run = run_workflow(chain("orm-only", add_one), {"n": 0})
-    list(type(run).objects.filter(pk=run.pk).values_list("status", flat=True))
+    orm_query = type(run).objects.filter(pk=run.pk).values_list("status", flat=True)
+    for _ in range(PREPARE_THRESHOLD + 1):  # past the count at which psycopg would prepare
+        list(orm_query.all())
     assert all("$1" in text for text in _prepared())
+    assert not [text for text in _prepared() if '"workflows_workflowrun"."status"' in text]
 
 
 @postgres_only

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -9,10 +11,10 @@ from django.utils import timezone
 
 from config.env import PREPARE_THRESHOLD
 from tests.workflows.flows import add_one, chain
-from workflows.engine import rows
-from workflows.engine.testing import run_workflow
+from workflows.engine import api, rows
+from workflows.engine.testing import drain, run_workflow
 from workflows.engine.transition import RUN_FIELDS
-from workflows.models import EventType, RunEvent, RunStatus
+from workflows.models import EventType, ExecutionStatus, RunEvent, RunStatus, WorkflowRun
 
 pytestmark = pytest.mark.django_db
 postgres_only = pytest.mark.skipif(
@@ -33,10 +35,8 @@ def test_a_steps_statements_are_prepared_once_they_repeat() -> None:
     assert run.status == RunStatus.SUCCESS
     prepared = _prepared()
     for head in (
-        'SELECT "id", "workflow_id"',  # the run lock
-        'UPDATE "workflows_stepexecution" SET',  # the guarded completion
-        'INSERT INTO "workflows_stepexecution"',  # the next step
-        'WITH appended AS (INSERT INTO "workflows_runevent"',  # events and the run row
+        'WITH locked AS (SELECT "id", "workflow_id"',  # the run lock and the completion
+        'WITH started AS (INSERT INTO "workflows_stepexecution"',  # next step, events, run
     ):
         assert any(text.startswith(head) and "$1" in text for text in prepared), head
 
@@ -54,15 +54,48 @@ def test_the_orms_queries_are_never_prepared() -> None:
 
 
 @postgres_only
-def test_a_transitions_events_and_its_run_row_are_written_in_one_statement() -> None:
-    steps = [add_one.with_id(f"s{index}") for index in range(3)]
+def test_logged_queries_show_the_engines_statements_once_they_are_prepared() -> None:
+    """psycopg keeps no text for a prepared statement, and Django logs the driver's text."""
+    steps = [add_one.with_id(f"s{index}") for index in range(PREPARE_THRESHOLD + 3)]
+    run = api.start_run(chain("logged", *steps), {"n": 0})
     with CaptureQueriesContext(connection) as captured:
-        run = run_workflow(chain("one-statement", *steps), {"n": 0})
-    statements = [query["sql"] for query in captured.captured_queries]
-    assert not [sql for sql in statements if sql.startswith('UPDATE "workflows_workflowrun"')]
-    assert not [sql for sql in statements if sql.startswith('INSERT INTO "workflows_runevent"')]
+        drain()
+    logged = [query["sql"] for query in captured.captured_queries]
+    assert None not in logged
+    locks = [sql for sql in logged if sql.startswith("WITH locked AS")]
+    assert len(locks) == len(steps) and len(set(locks)) == 1  # one per step's commit
+    assert any(text.startswith("WITH locked AS") for text in _prepared())
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCESS
+
+
+def _statements_of_chain(length: int) -> tuple[Counter[str], WorkflowRun]:
+    steps = [add_one.with_id(f"s{index}") for index in range(length)]
+    run = api.start_run(chain(f"chain-of-{length}", *steps), {"n": 0})
+    with CaptureQueriesContext(connection) as captured:
+        drain()
+    run.refresh_from_db()
+    logged = [query["sql"] for query in captured.captured_queries]
+    transactions = ("SAVEPOINT", "RELEASE SAVEPOINT")  # the test's own transaction nests them
+    return Counter(sql[:30] for sql in logged if not sql.startswith(transactions)), run
+
+
+@postgres_only
+def test_a_step_is_two_statements_the_lock_with_its_completion_and_all_the_rest() -> None:
+    """Each step past the first locks the run and records its predecessor's success in
+    one statement, then inserts its own row, the events and the run row in another."""
+    three, _ = _statements_of_chain(3)
+    six, run = _statements_of_chain(6)
+    assert six - three == {'WITH locked AS (SELECT "id", "': 3, 'WITH started AS (INSERT INTO "': 3}
+    assert run.status == RunStatus.SUCCESS and run.steps_completed == 6
     assert run.last_event_id == RunEvent.objects.filter(run=run).latest("id").id
-    assert run.status == RunStatus.SUCCESS and run.steps_completed == 3
+    started = RunEvent.objects.filter(
+        run=run, type=EventType.STEP_STARTED, path_key__startswith="s"
+    )
+    for event in started.select_related("execution"):
+        assert event.execution is not None and event.execution.path_key == event.path_key
+        assert event.execution.status == ExecutionStatus.SUCCESS
+        assert event.execution.attempts == 1
 
 
 def test_events_past_one_statements_limit_are_all_stored_and_the_run_names_the_last() -> None:
@@ -70,7 +103,7 @@ def test_events_past_one_statements_limit_are_all_stored_and_the_run_names_the_l
     events = [rows.NewEvent(EventType.STEP_OUTPUT, "s", None, {"i": index}) for index in range(300)]
     with transaction.atomic():
         locked = rows.lock_run(run.pk)
-        rows.append_events_and_save_run(locked, RUN_FIELDS, None, timezone.now(), events)
+        rows.write_transition(locked, RUN_FIELDS, None, timezone.now(), events)
     ids = [event.id for event in events]
     assert ids == sorted(ids) and None not in ids
     stored = RunEvent.objects.filter(run=run, type=EventType.STEP_OUTPUT).order_by("id")

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -38,7 +39,7 @@ from workflows.engine.outcomes import (
     Suspended,
     error_from,
 )
-from workflows.engine.transition import lock_run
+from workflows.engine.transition import SUCCEEDED_FIELDS, lock_run, mark_succeeded
 from workflows.models import (
     ExecutionStatus,
     RunStatus,
@@ -101,15 +102,22 @@ def commit(claimed: Claim, outcome: Outcome, *, continue_inline: bool) -> Claim 
 
 
 def _commit(claimed: Claim, outcome: Outcome, *, continue_inline: bool) -> Claim | None:
-    run = lock_run(claimed.run.pk)
     row = claimed.execution
-    transition = WorkerTransition(run)
+    now = timezone.now()
+    succeeded = outcome if isinstance(outcome, Completed) and row.kind in FUNCTION_KINDS else None
+    if succeeded is not None:
+        run, stored = _lock_and_succeed(claimed, succeeded.value, now)
+        if not stored and not run.is_terminal:
+            raise StaleClaim()
+    else:
+        run, stored = lock_run(claimed.run.pk), False
+    transition = WorkerTransition(run, now=now)
     transition.remember(row)
     if claimed.parent is not None:
         transition.remember(claimed.parent)
-    if isinstance(outcome, Completed) and row.kind in FUNCTION_KINDS and not run.is_terminal:
-        transition.apply_state(outcome.state_patch, row)
-        transition.complete(row, outcome.value, guard=claimed.token)
+    if succeeded is not None and stored:
+        transition.apply_state(succeeded.state_patch, row)
+        transition.complete(row, succeeded.value, stored=True)
     else:
         owned = StepExecution.objects.filter(
             pk=row.pk, status=ExecutionStatus.RUNNING, claim_token=claimed.token
@@ -124,6 +132,20 @@ def _commit(claimed: Claim, outcome: Outcome, *, continue_inline: bool) -> Claim
     if continue_inline:
         transition.claim_next_inline()
     return transition.close()
+
+
+def _lock_and_succeed(claimed: Claim, output: Any, now: datetime) -> tuple[WorkflowRun, bool]:
+    """Lock the run and record the row's success in one go, unless the run has ended or the
+    claim was lost: the run, and whether the row was written. A row that was not written
+    is left as it was."""
+    row = claimed.execution
+    before = {name: getattr(row, name) for name in SUCCEEDED_FIELDS}
+    mark_succeeded(row, output, now)
+    run, stored = rows.lock_run_and_finish(claimed.run.pk, row, claimed.token, SUCCEEDED_FIELDS)
+    if not stored:
+        for name, value in before.items():
+            setattr(row, name, value)
+    return run, stored
 
 
 def _apply(

@@ -22,10 +22,10 @@ from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.backends.utils import CursorWrapper
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import DateField, Field, ForeignKey, Model
 
-from workflows.models import ExecutionStatus, RunEvent, StepExecution, WorkflowRun
+from workflows.models import ExecutionStatus, RunEvent, RunStatus, StepExecution, WorkflowRun
 
 _RUN_TABLE = WorkflowRun._meta.db_table
 _EXECUTION_TABLE = StepExecution._meta.db_table
@@ -117,18 +117,35 @@ def _open_cursor(db: BaseDatabaseWrapper) -> CursorWrapper:
     db.ensure_connection()
     db.validate_thread_sharing()
     raw: Any = psycopg.Cursor(db.connection)  # django-stubs call the driver's cursor a wrapper
-    return db.make_debug_cursor(raw) if db.queries_logged else db.make_cursor(raw)
+    return _LoggedCursor(raw, db) if db.queries_logged else db.make_cursor(raw)
+
+
+class _LoggedCursor(CursorDebugWrapper):
+    """Django's query-logging cursor, logging each statement as written (``%s`` where its
+    parameters go; they are logged beside it).
+
+    Django logs the text the driver last sent, and psycopg keeps none for a
+    prepared statement, so the log, ``connection.queries`` and
+    ``CaptureQueriesContext`` would read ``None`` for every step's statements.
+    """
+
+    def execute(self, sql: Any, params: Any = None) -> Any:
+        with self.debug_sql(sql, params):
+            return CursorWrapper.execute(self, sql, params)
 
 
 def _load(model: type[M], where: str, key: Any) -> M | None:
     db = _db()
-    sql, names, converted = _select(model, db.vendor, where)
+    sql, _, _ = _select(model, db.vendor, where)
     cursor = _cursors.get(db)
     cursor.execute(sql, [key])
     found = cursor.fetchall()
-    if not found:
-        return None
-    row = found[0]
+    return _loaded(model, where, found[0], db) if found else None
+
+
+def _loaded(model: type[M], where: str, row: Sequence[Any], db: BaseDatabaseWrapper) -> M:
+    """The instance ``_select(model, db.vendor, where)`` read as ``row``."""
+    _, names, converted = _select(model, db.vendor, where)
     values = []
     for value, (column, converters) in zip(row, converted, strict=True):
         for convert in converters:
@@ -144,6 +161,59 @@ def lock_run(run_id: Any) -> WorkflowRun:
     if run is None:
         raise WorkflowRun.DoesNotExist(f"no run {run_id}")
     return run
+
+
+def lock_run_and_finish(
+    run_id: Any, row: StepExecution, token: uuid.UUID, names: list[str]
+) -> tuple[WorkflowRun, bool]:
+    """``lock_run``, then ``finish_claimed`` unless the run has ended: the run, and whether
+    the row was written (False: the run has ended, or the claim was lost).
+
+    On PostgreSQL the two are one statement, which saves a step a round trip.
+    The run's row lock is taken before the execution's row, as every
+    transition takes them, so it cannot deadlock with a cancel; and the
+    UPDATE rechecks the claim on the row's newest version, so a lease that
+    expired while the statement waited for the lock wins.
+    """
+    db = _db()
+    if db.vendor != "postgresql":
+        run = lock_run(run_id)
+        return run, not run.is_terminal and finish_claimed(row, token, names)
+    columns = _fields(StepExecution, tuple(names))
+    token_field = StepExecution._meta.get_field("claim_token")
+    assert isinstance(token_field, Field)
+    params = [WorkflowRun._meta.pk.get_db_prep_value(_as_uuid(run_id), db)]
+    params += _values(row, columns, db, add=False)
+    params += [row.pk, ExecutionStatus.RUNNING, token_field.get_db_prep_value(token, db)]
+    params += sorted(RunStatus.terminal())
+    cursor = _cursors.get(db)
+    cursor.execute(_lock_and_finish_sql(db.vendor, columns), params)
+    found = cursor.fetchall()
+    if not found:
+        raise WorkflowRun.DoesNotExist(f"no run {run_id}")
+    *run, finished = found[0]
+    return _loaded(WorkflowRun, "id", run, db), bool(finished)
+
+
+@cache
+def _lock_and_finish_sql(vendor: str, columns: _Columns) -> str:
+    """The run lock as a ``WITH`` that the guarded completion reads, so the lock comes first.
+
+    The completion's condition on the locked run's status is evaluated before
+    the UPDATE touches the execution, so the execution's row is never locked
+    while the run's is awaited.
+    """
+    quote = _db().ops.quote_name
+    lock, _, _ = _select(WorkflowRun, vendor, "id")
+    status = quote(WorkflowRun._meta.get_field("status").column)
+    guard = f"{quote('id')} = %s AND {quote('status')} = %s AND {quote('claim_token')} = %s"
+    ended = ", ".join(["%s"] * len(RunStatus.terminal()))
+    return (
+        f"WITH locked AS ({lock}), "
+        f"finished AS (UPDATE {quote(_EXECUTION_TABLE)} SET {_assignments(columns)} "
+        f"WHERE {guard} AND (SELECT {status} FROM locked) NOT IN ({ended}) RETURNING 1) "
+        f"SELECT locked.*, (SELECT count(*) FROM finished) FROM locked"
+    )
 
 
 def lock_run_of(execution_id: int) -> WorkflowRun | None:
@@ -222,9 +292,7 @@ def insert(objs: Sequence[Model]) -> None:
         cursor.execute(head + ", ".join([row] * len(batch)) + tail, params)
         ids = [found[0] for found in cursor.fetchall()]
         for obj, pk in zip(batch, ids, strict=True):
-            obj.pk = pk
-            obj._state.adding = False
-            obj._state.db = db.alias
+            _stored(obj, pk, db)
 
 
 @dataclass(slots=True)
@@ -260,18 +328,28 @@ class NewEvent:
 
 
 _EVENT_COLUMNS = ("run", "type", "path_key", "execution", "data", "actor", "created_at")
+_EXECUTION_COLUMN = _EVENT_COLUMNS.index("execution")
 _EVENTS_PER_STATEMENT = SMALL_INSERT // len(_EVENT_COLUMNS)
+_NEW_ROW_ID = "(SELECT id FROM started)"
 
 
 @cache
-def _event_sql(vendor: str, count: int) -> str:
+def _event_sql(vendor: str, about_new_row: tuple[bool, ...]) -> str:
+    """The events' INSERT; an event flagged in ``about_new_row`` takes its execution's id
+    from the ``started`` row inserted by the same statement instead of a parameter."""
     quote = _db().ops.quote_name
     meta = RunEvent._meta
     fields = [meta.get_field(name) for name in _EVENT_COLUMNS]
     columns = ", ".join(quote(f.column) for f in fields if isinstance(f, Field))
-    row = "(" + ", ".join(["%s"] * len(_EVENT_COLUMNS)) + ")"
-    values = ", ".join([row] * count)
+    values = ", ".join(_event_row(flag) for flag in about_new_row)
     return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values} RETURNING {quote('id')}"
+
+
+def _event_row(about_new_row: bool) -> str:
+    places = ["%s"] * len(_EVENT_COLUMNS)
+    if about_new_row:
+        places[_EXECUTION_COLUMN] = _NEW_ROW_ID
+    return "(" + ", ".join(places) + ")"
 
 
 def insert_events(
@@ -285,7 +363,7 @@ def insert_events(
         batch = events[start : start + size]
         cursor = _cursors.get(db)
         cursor.execute(
-            _event_sql(db.vendor, len(batch)),
+            _event_sql(db.vendor, (False,) * len(batch)),
             _event_params(db, run, actor_id, created_at, batch),
         )
         ids = [found[0] for found in cursor.fetchall()]
@@ -299,57 +377,84 @@ def _event_params(
     actor_id: int | None,
     created_at: datetime,
     events: Sequence[NewEvent],
+    new_row: StepExecution | None = None,
 ) -> list[Any]:
+    """The events' parameters; an event about ``new_row`` has none for its execution,
+    which the statement takes from the row it inserts."""
     run_key = WorkflowRun._meta.pk.get_db_prep_value(run.pk, db)
     when = db.ops.adapt_datetimefield_value(created_at)
     encoder = RunEvent._meta.get_field("data").encoder
     params: list[Any] = []
     for event in events:
         execution = event.execution
-        if execution is not None and execution.pk is None:
-            raise ValueError(f"the execution of a {event.type} event is not saved")
-        params += [
-            run_key,
-            event.type,
-            event.path_key,
-            None if execution is None else execution.pk,
-            db.ops.adapt_json_value(event.data, encoder),
-            actor_id,
-            when,
-        ]
+        params += [run_key, event.type, event.path_key]
+        if execution is None:
+            params.append(None)
+        elif execution is not new_row:
+            if execution.pk is None:
+                raise ValueError(f"the execution of a {event.type} event is not saved")
+            params.append(execution.pk)
+        params += [db.ops.adapt_json_value(event.data, encoder), actor_id, when]
     return params
 
 
-def append_events_and_save_run(
+def write_transition(
     run: WorkflowRun,
     names: tuple[str, ...],
     actor_id: int | None,
     created_at: datetime,
     events: Sequence[NewEvent],
+    new_rows: Sequence[StepExecution] = (),
 ) -> None:
-    """``insert_events`` and ``save_run`` with the run's ``last_event_id`` the last event's.
+    """``insert(new_rows)``, ``insert_events`` and ``save_run``, with the run's
+    ``last_event_id`` the last event's.
 
-    On PostgreSQL a transition's events and its run row go in one statement
-    (the INSERT as a data-modifying ``WITH``), which saves a step one of its
-    seven round trips. SQLite has no such ``WITH``, and a transition with more
-    events than one statement takes runs the two statements.
+    On PostgreSQL the run row, the events and a transition's one new row (the
+    next step of a chain) go in one statement, as data-modifying ``WITH``
+    clauses: a step pays one round trip for what took three. SQLite has no
+    such ``WITH``, and a transition that starts several rows, or has more
+    events than one statement takes, runs the statements one by one.
     """
     db = _db()
-    if not events or db.vendor != "postgresql" or len(events) > _EVENTS_PER_STATEMENT:
+    if (
+        not events
+        or db.vendor != "postgresql"
+        or len(events) > _EVENTS_PER_STATEMENT
+        or len(new_rows) > 1
+    ):
+        insert(new_rows)
         if events:
             insert_events(run, actor_id, created_at, events)
             run.last_event_id = _last_id(events)
         save_run(run, names)
         return
-    sql, columns = _events_and_run_sql(db.vendor, len(events), names)
-    params = _event_params(db, run, actor_id, created_at, events)
+    new_row = new_rows[0] if new_rows else None
+    about_new_row = tuple(new_row is not None and e.execution is new_row for e in events)
+    sql, columns = _transition_sql(db.vendor, new_row is not None, about_new_row, names)
+    params = [] if new_row is None else _new_row_params(db, new_row)
+    params += _event_params(db, run, actor_id, created_at, events, new_row)
     params += _values(run, columns, db, add=False)
     params.append(WorkflowRun._meta.pk.get_db_prep_value(run.pk, db))
     cursor = _cursors.get(db)
     cursor.execute(sql, params)
-    for event, found in zip(events, cursor.fetchall(), strict=True):
-        event.id = found[0]
+    found = cursor.fetchall()
+    for event, (pk, _) in zip(events, found, strict=True):
+        event.id = pk
+    if new_row is not None:
+        _stored(new_row, found[0][1], db)
     run.last_event_id = _last_id(events)
+
+
+def _new_row_params(db: BaseDatabaseWrapper, row: StepExecution) -> list[Any]:
+    _, _, _, columns, keys = _insert_sql(StepExecution, db.vendor)
+    _take_related_keys(row, keys)
+    return _values(row, columns, db, add=True)
+
+
+def _stored(obj: Model, pk: Any, db: BaseDatabaseWrapper) -> None:
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = db.alias
 
 
 def _last_id(events: Sequence[NewEvent]) -> int:
@@ -360,17 +465,25 @@ def _last_id(events: Sequence[NewEvent]) -> int:
 
 
 @cache
-def _events_and_run_sql(vendor: str, count: int, names: tuple[str, ...]) -> tuple[str, _Columns]:
+def _transition_sql(
+    vendor: str, inserts_row: bool, about_new_row: tuple[bool, ...], names: tuple[str, ...]
+) -> tuple[str, _Columns]:
     """The statement, and the run columns it sets from parameters (all of ``names`` but
-    ``last_event_id``, which it takes from the inserted events)."""
+    ``last_event_id``, which it takes from the inserted events). It returns each
+    event's id, in order, beside the new row's id."""
     quote = _db().ops.quote_name
     columns = _fields(WorkflowRun, tuple(name for name in names if name != "last_event_id"))
     last = quote(WorkflowRun._meta.get_field("last_event_id").column)
+    started = ""
+    if inserts_row:
+        head, row, tail, _, _ = _insert_sql(StepExecution, vendor)
+        started = f"started AS ({head}{row}{tail}), "
     sql = (
-        f"WITH appended AS ({_event_sql(vendor, count)}), "
+        f"WITH {started}appended AS ({_event_sql(vendor, about_new_row)}), "
         f"saved AS (UPDATE {quote(_RUN_TABLE)} SET {_assignments(columns)}, "
         f"{last} = (SELECT max({quote('id')}) FROM appended) WHERE {quote('id')} = %s) "
-        f"SELECT {quote('id')} FROM appended ORDER BY {quote('id')}"
+        f"SELECT {quote('id')}, {_NEW_ROW_ID if inserts_row else 'NULL'} AS new_row_id "
+        f"FROM appended ORDER BY appended.{quote('id')}"
     )
     return sql, columns
 

@@ -61,6 +61,19 @@ def lock_run(run_id: Any) -> WorkflowRun:
     return rows.lock_run(run_id)
 
 
+SUCCEEDED_FIELDS = ["status", "output", "phase", "finished_at", "claim_token", "lease_expires_at"]
+
+
+def mark_succeeded(row: StepExecution, output: Any, now: datetime) -> None:
+    """Set what a successful row holds (``SUCCEEDED_FIELDS``), without writing it."""
+    row.status = ExecutionStatus.SUCCESS
+    row.output = output
+    row.phase = ExecutionPhase.NONE
+    row.finished_at = now
+    row.claim_token = None
+    row.lease_expires_at = None
+
+
 RUN_FIELDS = (
     "state",
     "result",
@@ -76,11 +89,18 @@ RUN_FIELDS = (
 class Transition:
     """Accumulates the effects of one locked change to a run, then writes them in ``close``."""
 
-    def __init__(self, run: WorkflowRun, workflow: Workflow | None = None, *, actor: Any = None):
+    def __init__(
+        self,
+        run: WorkflowRun,
+        workflow: Workflow | None = None,
+        *,
+        actor: Any = None,
+        now: datetime | None = None,
+    ):
         self.run = run
         self._workflow = workflow
         self.actor = actor
-        self.now = timezone.now()
+        self.now = now or timezone.now()
         self._stored_status = run.status
         self.events: list[rows.NewEvent] = []
         self.events_written_at: datetime | None = None
@@ -252,7 +272,8 @@ class Transition:
         return True
 
     def make_ready(self, row: StepExecution) -> None:
-        """Make a row ready. A new row is inserted at ``flush``, already claimed if inline."""
+        """Make a row ready. A new row is inserted at ``flush`` or ``close``, already claimed if
+        inline."""
         row.status = ExecutionStatus.PENDING
         row.enqueued_at = self.now
         if row.pk is None:
@@ -302,20 +323,23 @@ class Transition:
         row.lease_expires_at = None
 
     def complete(
-        self, row: StepExecution, output: Any, *, guard: uuid.UUID | None = None, **extra: Any
+        self,
+        row: StepExecution,
+        output: Any,
+        *,
+        guard: uuid.UUID | None = None,
+        stored: bool = False,
+        **extra: Any,
     ) -> None:
-        """Record success. With ``guard``, the same UPDATE verifies the claim is still ours."""
-        row.status = ExecutionStatus.SUCCESS
-        row.output = output
-        row.phase = ExecutionPhase.NONE
-        row.finished_at = self.now
-        self.release(row)
-        finished = ["status", "output", "phase", "finished_at", "claim_token", "lease_expires_at"]
-        if guard is not None:
-            if not rows.finish_claimed(row, guard, finished):
-                raise StaleClaim()
-        else:
-            row.save(update_fields=finished)
+        """Record success. With ``guard``, the same UPDATE verifies the claim is still ours;
+        ``stored`` says the row was already written (``rows.lock_run_and_finish``)."""
+        if not stored:
+            mark_succeeded(row, output, self.now)
+            if guard is not None:
+                if not rows.finish_claimed(row, guard, SUCCEEDED_FIELDS):
+                    raise StaleClaim()
+            else:
+                row.save(update_fields=SUCCEEDED_FIELDS)
         self.remember(row)
         if row.kind == NodeKind.STEP:
             self.run.steps_completed += 1
@@ -483,7 +507,6 @@ class Transition:
         """
         previous = self.run.status
         status = self.derive_status() if status_may_change else previous
-        self.flush()
         if status != previous and not self.run.is_terminal:
             if status == RunStatus.SUSPENDED:
                 self.event(
@@ -494,9 +517,12 @@ class Transition:
             self.run.status = status
         self.events_written_at = timezone.now()
         actor_id = self.actor.pk if self.actor is not None else None
-        rows.append_events_and_save_run(
-            self.run, self._run_fields(), actor_id, self.events_written_at, self.events
+        new_rows, self._unsaved = self._unsaved, []
+        rows.write_transition(
+            self.run, self._run_fields(), actor_id, self.events_written_at, self.events, new_rows
         )
+        for row in new_rows:
+            self.remember(row)
         queue.enqueue_after_commit([row.pk for row in self.ready])
         from workflows.engine import notify
 

@@ -62,10 +62,15 @@ def _commit_waiting_on_the_run_lock(run: WorkflowRun, claimed: Claim) -> Iterato
 
 
 def _wait_until_a_session_waits_on_a_lock() -> None:
+    """Until another session waits for a lock this one holds (``pg_locks`` is live, where
+    ``pg_stat_activity`` is read once per transaction)."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks "
+                "WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+            )
             if cursor.fetchone()[0]:
                 return
         time.sleep(0.02)

@@ -111,7 +111,7 @@ def _commit(claimed: Claim, outcome: Outcome, *, continue_inline: bool) -> Claim
             raise StaleClaim()
     else:
         run, stored = lock_run(claimed.run.pk), False
-    transition = WorkerTransition(run, now=now)
+    transition = WorkerTransition(run, now=now if stored else None)  # the row's finished_at
     transition.remember(row)
     if claimed.parent is not None:
         transition.remember(claimed.parent)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from datetime import datetime, timedelta
 from typing import Any, Self
 
@@ -37,7 +36,7 @@ from workflows.engine.constructs import construct_for
 from workflows.engine.errors import SchemaMismatch
 from workflows.engine.kinds import LEAF_KINDS, NodeKind
 from workflows.engine.nodes import Node, StepNode
-from workflows.engine.outcomes import Claim, StaleClaim, error_from, public_error
+from workflows.engine.outcomes import Claim, error_from, public_error
 from workflows.models import (
     EventType,
     ExecutionPhase,
@@ -327,19 +326,14 @@ class Transition:
         row: StepExecution,
         output: Any,
         *,
-        guard: uuid.UUID | None = None,
         stored: bool = False,
         **extra: Any,
     ) -> None:
-        """Record success. With ``guard``, the same UPDATE verifies the claim is still ours;
-        ``stored`` says the row was already written (``rows.lock_run_and_finish``)."""
+        """Record success. ``stored`` says a worker already wrote the row, under its claim
+        and in the statement that locked the run (``rows.lock_run_and_finish``)."""
         if not stored:
             mark_succeeded(row, output, self.now)
-            if guard is not None:
-                if not rows.finish_claimed(row, guard, SUCCEEDED_FIELDS):
-                    raise StaleClaim()
-            else:
-                row.save(update_fields=SUCCEEDED_FIELDS)
+            row.save(update_fields=SUCCEEDED_FIELDS)
         self.remember(row)
         if row.kind == NodeKind.STEP:
             self.run.steps_completed += 1

@@ -180,11 +180,9 @@ def lock_run_and_finish(
         run = lock_run(run_id)
         return run, not run.is_terminal and finish_claimed(row, token, names)
     columns = _fields(StepExecution, tuple(names))
-    token_field = StepExecution._meta.get_field("claim_token")
-    assert isinstance(token_field, Field)
     params = [WorkflowRun._meta.pk.get_db_prep_value(_as_uuid(run_id), db)]
     params += _values(row, columns, db, add=False)
-    params += [row.pk, ExecutionStatus.RUNNING, token_field.get_db_prep_value(token, db)]
+    params += _claim_key(row, token, db)
     params += sorted(RunStatus.terminal())
     cursor = _cursors.get(db)
     cursor.execute(_lock_and_finish_sql(db.vendor, columns), params)
@@ -205,13 +203,12 @@ def _lock_and_finish_sql(vendor: str, columns: _Columns) -> str:
     """
     quote = _db().ops.quote_name
     lock, _, _ = _select(WorkflowRun, vendor, "id")
+    finish = _update_sql(vendor, _EXECUTION_TABLE, columns, _CLAIMED)
     status = quote(WorkflowRun._meta.get_field("status").column)
-    guard = f"{quote('id')} = %s AND {quote('status')} = %s AND {quote('claim_token')} = %s"
     ended = ", ".join(["%s"] * len(RunStatus.terminal()))
     return (
         f"WITH locked AS ({lock}), "
-        f"finished AS (UPDATE {quote(_EXECUTION_TABLE)} SET {_assignments(columns)} "
-        f"WHERE {guard} AND (SELECT {status} FROM locked) NOT IN ({ended}) RETURNING 1) "
+        f"finished AS ({finish} AND (SELECT {status} FROM locked) NOT IN ({ended}) RETURNING 1) "
         f"SELECT locked.*, (SELECT count(*) FROM finished) FROM locked"
     )
 
@@ -249,12 +246,18 @@ def finish_claimed(row: StepExecution, token: uuid.UUID, names: list[str]) -> bo
     db = _db()
     columns = _fields(StepExecution, tuple(names))
     changes = _values(row, columns, db, add=False)
+    key = _claim_key(row, token, db)
+    return bool(_update(db, _EXECUTION_TABLE, columns, changes, _CLAIMED, key))
+
+
+_CLAIMED = ("id", "status", "claim_token")  # the columns that say a claim is still held
+
+
+def _claim_key(row: StepExecution, token: uuid.UUID, db: BaseDatabaseWrapper) -> list[Any]:
+    """The values of ``_CLAIMED`` while ``token`` holds the row."""
     token_field = StepExecution._meta.get_field("claim_token")
     assert isinstance(token_field, Field)
-    where = [row.pk, ExecutionStatus.RUNNING, token_field.get_db_prep_value(token, db)]
-    return bool(
-        _update(db, _EXECUTION_TABLE, columns, changes, ("id", "status", "claim_token"), where)
-    )
+    return [row.pk, ExecutionStatus.RUNNING, token_field.get_db_prep_value(token, db)]
 
 
 @cache

@@ -282,15 +282,13 @@ def insert(objs: Sequence[Model]) -> None:
     if not objs:
         return
     db = _db()
-    head, row, tail, columns, keys = _insert_sql(type(objs[0]), db.vendor)
+    head, row, tail, columns, _ = _insert_sql(type(objs[0]), db.vendor)
     size = len(objs)
     if size * len(columns.fields) > SMALL_INSERT:
         size = max(1, db.ops.bulk_batch_size(columns.fields, objs))
     for start in range(0, len(objs), size):
         batch = objs[start : start + size]
-        for obj in batch:
-            _take_related_keys(obj, keys)
-        params = [value for obj in batch for value in _values(obj, columns, db, add=True)]
+        params = [value for obj in batch for value in _new_row_params(db, obj)]
         cursor = _cursors.get(db)
         cursor.execute(head + ", ".join([row] * len(batch)) + tail, params)
         ids = [found[0] for found in cursor.fetchall()]
@@ -448,10 +446,11 @@ def write_transition(
     run.last_event_id = _last_id(events)
 
 
-def _new_row_params(db: BaseDatabaseWrapper, row: StepExecution) -> list[Any]:
-    _, _, _, columns, keys = _insert_sql(StepExecution, db.vendor)
-    _take_related_keys(row, keys)
-    return _values(row, columns, db, add=True)
+def _new_row_params(db: BaseDatabaseWrapper, obj: Model) -> list[Any]:
+    """A new row's values for ``_insert_sql``, its foreign keys taken from saved rows."""
+    _, _, _, columns, keys = _insert_sql(type(obj), db.vendor)
+    _take_related_keys(obj, keys)
+    return _values(obj, columns, db, add=True)
 
 
 def _stored(obj: Model, pk: Any, db: BaseDatabaseWrapper) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from pydantic import BaseModel, field_validator
 
@@ -55,6 +57,16 @@ def test_events_record_every_transition_in_order() -> None:
     ]
     ids = list(run.events.values_list("id", flat=True))
     assert ids == sorted(ids) and run.last_event_id == ids[-1]
+
+
+def test_a_chain_steps_start_is_the_end_of_the_step_before_it() -> None:
+    """One commit ends a step and starts the next: the times the run page and the
+    benchmark read from the rows must show no gap or overlap between them."""
+    run = run_workflow(chain("timed", add_one, double, add_one.with_id("again")), {"n": 1})
+    steps = list(run.executions.filter(path_key__in=("add_one", "double", "again")).order_by("id"))
+    assert len(steps) == 3
+    for before, after in itertools.pairwise(steps):
+        assert before.finished_at is not None and before.finished_at == after.started_at
 
 
 def test_state_set_by_one_step_is_seen_by_later_steps() -> None:

@@ -135,7 +135,7 @@ def _costs(report: Report, *, runs: int) -> None:
             costs.round_trips_per_step,
             "round trips",
             note=f"statements plus BEGIN and COMMIT of {costs.transactions_per_step:.2f} "
-            "transactions per step",
+            "transactions per step; a statement outside one commits on its own",
         )
     )
     report.add(

@@ -12,8 +12,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_a_sequential_step_is_one_transaction_of_a_few_statements() -> None:
     costs = engine_costs.measure(runs=1)
-    assert costs.transactions_per_step == pytest.approx(1.01)  # 100 commits and the first claim
-    assert 1 <= costs.queries_per_step <= 6
+    if connection.vendor == "postgresql":
+        # the first claim and the first and last commits; the 98 steps between them are
+        # one statement each, outside a transaction (workflows.engine.optimistic)
+        assert costs.transactions_per_step == pytest.approx(0.03)
+        assert 1 <= costs.queries_per_step <= 1.2
+    else:
+        assert costs.transactions_per_step == pytest.approx(1.01)  # 100 commits, the claim
+        assert 1 <= costs.queries_per_step <= 6
     assert costs.round_trips_per_step == pytest.approx(
         costs.queries_per_step + 2 * costs.transactions_per_step
     )

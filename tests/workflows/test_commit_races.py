@@ -1,9 +1,12 @@
 """A step's result arriving while another transition holds its run: the other one wins.
 
-On PostgreSQL a worker locks the run and records its step's success in one
-statement (``rows.lock_run_and_finish``). These tests hold the run lock in the
-test, let a worker's commit wait on it, change the run under the lock, and
-check that the waiting commit sees the change instead of overwriting it.
+On PostgreSQL a worker records a step's success in one statement, either with
+the run lock (``rows.lock_run_and_finish``, the locked path) or as the whole
+step, written only if the run is as the worker left it (``rows.write_step``,
+the one-statement path of ``workflows.engine.optimistic``). These tests hold the
+run lock in the test, let a worker's commit wait on it, change the run under
+the lock (a new ``xmin``), and check that the waiting commit sees the change
+instead of overwriting it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.workflows.flows import add_one, chain
@@ -32,22 +36,47 @@ pytestmark = [
 ]
 
 
-def _claimed_first_step(name: str) -> tuple[WorkflowRun, Claim]:
-    run = api.start_run(chain(name, add_one, add_one.with_id("second")), {"n": 1})
+ONE_STATEMENT = "one statement"
+
+
+@pytest.fixture(params=["locked", ONE_STATEMENT])
+def path(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _claimed_step(name: str, path: str) -> tuple[WorkflowRun, Claim, str]:
+    """A claimed step of a three-step chain, and the id of the step after it.
+
+    On the locked path it is the first step, claimed from the queue. On the
+    one-statement path it is the second, claimed inline once the first was
+    recorded, so the worker holds the run as it left it.
+    """
+    run = api.start_run(
+        chain(name, *[add_one.with_id(f"s{index}") for index in range(3)]), {"n": 1}
+    )
     claimed = entry.claim(queue.manual_queue.popleft())
     assert claimed is not None
-    return run, claimed
+    if path == "locked":
+        return run, claimed, "s1"
+    claimed = entry.commit(claimed, Completed({"n": 2}), continue_inline=True)
+    assert claimed is not None and claimed.run_version is not None
+    return run, claimed, "s2"
 
 
 @contextmanager
 def _commit_waiting_on_the_run_lock(run: WorkflowRun, claimed: Claim) -> Iterator[list[object]]:
     """Hold the run lock, start the worker's commit in a thread, and yield once it waits.
-    The lock is released when the block ends; the commit's result is then in the list."""
+    The lock is released when the block ends; the list then holds the commit's result
+    and the first words of each statement it ran."""
     results: list[object] = []
 
     def commit() -> None:
         try:
-            results.append(entry.commit(claimed, Completed({"n": 2}), continue_inline=True))
+            with CaptureQueriesContext(connection) as captured:
+                following = entry.commit(claimed, Completed({"n": 2}), continue_inline=True)
+            results.append(following)
+            heads = [" ".join(q["sql"].split()[:3]) for q in captured.captured_queries]
+            results.append([head for head in heads if head not in ("BEGIN", "COMMIT")])
         finally:
             connection.close()
 
@@ -81,42 +110,51 @@ def _completed_events(run: WorkflowRun, path_key: str) -> int:
     return run.events.filter(type=EventType.STEP_COMPLETED, path_key=path_key).count()
 
 
-def test_a_result_that_waited_while_the_run_was_canceled_is_dropped() -> None:
-    run, claimed = _claimed_first_step("race-cancel")
+def _first_statement(path: str) -> str:
+    return "WITH unchanged AS" if path == ONE_STATEMENT else "WITH locked AS"
+
+
+def test_a_result_that_waited_while_the_run_was_canceled_is_dropped(path: str) -> None:
+    run, claimed, following = _claimed_step("race-cancel", path)
+    done = run.steps_completed if path == "locked" else 1
     with _commit_waiting_on_the_run_lock(run, claimed) as results:
         api.cancel_run(run.pk, reason="stop")
-    assert results == [None]
+    assert results[0] is None and results[1][0] == _first_statement(path)  # type: ignore[index]
     row = StepExecution.objects.get(pk=claimed.execution.pk)
     assert row.status == ExecutionStatus.CANCELED and row.output is None
     assert _completed_events(run, row.path_key) == 0
     run.refresh_from_db()
-    assert run.status == RunStatus.CANCELED and run.steps_completed == 0
-    assert not run.executions.filter(path_key="second").exists()
+    assert run.status == RunStatus.CANCELED and run.steps_completed == done
+    assert not run.executions.filter(path_key=following).exists()
 
 
-def test_a_result_that_waited_while_its_lease_expired_is_discarded() -> None:
-    run, claimed = _claimed_first_step("race-lease")
+def test_a_result_that_waited_while_its_lease_expired_is_discarded(path: str) -> None:
+    run, claimed, _ = _claimed_step("race-lease", path)
     pk = claimed.execution.pk
     with _commit_waiting_on_the_run_lock(run, claimed) as results:
         StepExecution.objects.filter(pk=pk).update(
             lease_expires_at=timezone.now() - timedelta(seconds=1)
         )
         assert entry.expire_lease(pk)
-    assert results == [None]
+    assert results[0] is None and results[1][0] == _first_statement(path)  # type: ignore[index]
     row = StepExecution.objects.get(pk=pk)
     assert row.status == ExecutionStatus.PENDING and row.output is None
     assert _completed_events(run, row.path_key) == 0
     drain()
     run.refresh_from_db()
-    assert run.status == RunStatus.SUCCESS and run.result == {"n": 3}
+    assert run.status == RunStatus.SUCCESS and run.result == {"n": 4}
     assert StepExecution.objects.get(pk=pk).attempts == 2
 
 
-def test_a_result_that_waited_on_a_live_run_is_recorded_once_the_lock_is_free() -> None:
-    run, claimed = _claimed_first_step("race-none")
+def test_a_result_that_waited_on_a_live_run_is_recorded_once_the_lock_is_free(path: str) -> None:
+    run, claimed, following = _claimed_step("race-none", path)
     with _commit_waiting_on_the_run_lock(run, claimed) as results:
         pass
-    assert len(results) == 1 and isinstance(results[0], Claim)
+    assert isinstance(results[0], Claim) and results[0].execution.path_key == following
+    statements = results[1]
+    assert isinstance(statements, list) and statements[0] == _first_statement(path)
+    if path == ONE_STATEMENT:
+        assert statements == [_first_statement(path)]  # it waited, then wrote
     row = StepExecution.objects.get(pk=claimed.execution.pk)
     assert row.status == ExecutionStatus.SUCCESS and row.output == {"n": 2}
     assert _completed_events(run, row.path_key) == 1

@@ -34,11 +34,8 @@ def test_a_steps_statements_are_prepared_once_they_repeat() -> None:
     run = run_workflow(chain("prepared", *steps), {"n": 0})
     assert run.status == RunStatus.SUCCESS
     prepared = _prepared()
-    for head in (
-        'WITH locked AS (SELECT "id", "workflow_id"',  # the run lock and the completion
-        'WITH started AS (INSERT INTO "workflows_stepexecution"',  # next step, events, run
-    ):
-        assert any(text.startswith(head) and "$1" in text for text in prepared), head
+    head = 'WITH unchanged AS (SELECT 1 FROM "workflows_workflowrun"'  # a step's one statement
+    assert any(text.startswith(head) and "$1" in text for text in prepared)
 
 
 @postgres_only
@@ -62,9 +59,9 @@ def test_logged_queries_show_the_engines_statements_once_they_are_prepared() -> 
         drain()
     logged = [query["sql"] for query in captured.captured_queries]
     assert None not in logged
-    locks = [sql for sql in logged if sql.startswith("WITH locked AS")]
-    assert len(locks) == len(steps) and len(set(locks)) == 1  # one per step's commit
-    assert any(text.startswith("WITH locked AS") for text in _prepared())
+    steps_sql = [sql for sql in logged if sql.startswith("WITH unchanged AS")]
+    assert len(steps_sql) == len(steps) - 2 and len(set(steps_sql)) == 1  # see the next test
+    assert any(text.startswith("WITH unchanged AS") for text in _prepared())
     run.refresh_from_db()
     assert run.status == RunStatus.SUCCESS
 
@@ -81,12 +78,13 @@ def _statements_of_chain(length: int) -> tuple[Counter[str], WorkflowRun]:
 
 
 @postgres_only
-def test_a_step_is_two_statements_the_lock_with_its_completion_and_all_the_rest() -> None:
-    """Each step past the first locks the run and records its predecessor's success in
-    one statement, then inserts its own row, the events and the run row in another."""
+def test_a_step_is_one_statement_that_records_it_and_starts_the_next() -> None:
+    """Each step of a chain but the first (its parent row is not yet read) and the last
+    (it ends the run) records its success, starts and claims the next step, and writes
+    the events and the run row in one statement, with no lock taken before it."""
     three, _ = _statements_of_chain(3)
     six, run = _statements_of_chain(6)
-    assert six - three == {'WITH locked AS (SELECT "id", "': 3, 'WITH started AS (INSERT INTO "': 3}
+    assert six - three == {"WITH unchanged AS (SELECT 1 FR": 3}
     assert run.status == RunStatus.SUCCESS and run.steps_completed == 6
     assert run.last_event_id == RunEvent.objects.filter(run=run).latest("id").id
     started = RunEvent.objects.filter(
@@ -103,7 +101,7 @@ def test_events_past_one_statements_limit_are_all_stored_and_the_run_names_the_l
     events = [rows.NewEvent(EventType.STEP_OUTPUT, "s", None, {"i": index}) for index in range(300)]
     with transaction.atomic():
         locked = rows.lock_run(run.pk)
-        rows.write_transition(locked, RUN_FIELDS, None, timezone.now(), events)
+        rows.write_transition(rows.RunWrite(locked, RUN_FIELDS, None, timezone.now(), events))
     ids = [event.id for event in events]
     assert ids == sorted(ids) and None not in ids
     stored = RunEvent.objects.filter(run=run, type=EventType.STEP_OUTPUT).order_by("id")

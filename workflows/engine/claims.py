@@ -20,7 +20,7 @@ from workflows.engine.builder import Workflow
 from workflows.engine.kinds import LEAF_KINDS, NodeKind
 from workflows.engine.leases import attempt_seconds, lease_seconds
 from workflows.engine.nodes import Node
-from workflows.engine.outcomes import Claim
+from workflows.engine.outcomes import Claim, Completed
 from workflows.engine.transition import Transition, started_data
 from workflows.models import EventType, ExecutionStatus, RunStatus, StepExecution
 
@@ -56,6 +56,12 @@ class WorkerTransition(Transition):
             row.save()
         self.event(EventType.STEP_STARTED, execution=row, data=started_data(row))
         self.claimed = self._claim_of(row, node)
+
+    def succeeded(self, row: StepExecution, outcome: Completed) -> None:
+        """Go on from a row a worker already wrote as succeeded: its state patch, its
+        ``step.completed``, and whatever its end starts."""
+        self.apply_state(outcome.state_patch, row)
+        self.complete(row, outcome.value, stored=True)
 
     def _take(self, row: StepExecution, node: Node | Workflow) -> None:
         row.status = ExecutionStatus.RUNNING

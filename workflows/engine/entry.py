@@ -17,7 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from workflows.engine import conf, registry, rows
+from workflows.engine import conf, optimistic, registry, rows
 from workflows.engine.bookkeeping import Attempts, book_of
 from workflows.engine.claims import WorkerTransition
 from workflows.engine.constructs import construct_for
@@ -91,7 +91,15 @@ def claim(execution_id: int) -> Claim | None:
 
 
 def commit(claimed: Claim, outcome: Outcome, *, continue_inline: bool) -> Claim | None:
-    """Record what a worker's execution produced; returns the next execution to run inline."""
+    """Record what a worker's execution produced; returns the next execution to run inline.
+
+    A successful step is first tried as one statement (:mod:`workflows.engine.optimistic`);
+    when that cannot apply, it is recorded under the run lock, as every other outcome is.
+    """
+    if isinstance(outcome, Completed):
+        taken, following = optimistic.commit(claimed, outcome, continue_inline=continue_inline)
+        if taken:
+            return following
     try:
         with transaction.atomic():
             return _commit(claimed, outcome, continue_inline=continue_inline)
@@ -116,8 +124,7 @@ def _commit(claimed: Claim, outcome: Outcome, *, continue_inline: bool) -> Claim
     if claimed.parent is not None:
         transition.remember(claimed.parent)
     if succeeded is not None and stored:
-        transition.apply_state(succeeded.state_patch, row)
-        transition.complete(row, succeeded.value, stored=True)
+        transition.succeeded(row, succeeded)
     else:
         owned = StepExecution.objects.filter(
             pk=row.pk, status=ExecutionStatus.RUNNING, claim_token=claimed.token

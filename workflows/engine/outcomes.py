@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from workflows.engine import limits
 from workflows.engine.errors import WorkflowError
+from workflows.engine.rows import RunVersion
 from workflows.models import StepExecution, WorkflowRun
 
 
@@ -65,6 +66,7 @@ class Claim:
     token: uuid.UUID
     parent: StepExecution | None = None
     deadline: datetime | None = None  # the attempt's limit: its heartbeat never goes past it
+    run_version: RunVersion | None = None  # ``run`` as this worker wrote it (PostgreSQL only)
 
 
 class StaleClaim(Exception):

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -76,12 +76,14 @@ def _select(model: type[Model], vendor: str, where: str) -> tuple[str, list[str]
 
 
 class _Cursors(threading.local):
-    """The cursor of the connection's current transaction, kept for its next statements.
+    """The cursor of the engine's last statement, kept for its next ones.
 
     Each statement used to open and close a Django cursor, and that cost as much
     as SQLite running the statement. A cursor is reused only on the same driver
-    connection, inside a transaction, and with the same query logging (a test
-    that captures queries gets a logging cursor of its own).
+    connection (a closed connection's successor gets a new one) and with the
+    same query logging (a test that captures queries gets a logging cursor of
+    its own). A worker's one-statement commit runs outside a transaction, so
+    the cursor is kept across transactions too.
     """
 
     key: tuple[Any, bool] | None = None
@@ -89,7 +91,7 @@ class _Cursors(threading.local):
 
     def get(self, db: BaseDatabaseWrapper) -> CursorWrapper:
         key = (db.connection, db.queries_logged)
-        if self.cursor is None or self.key != key or not db.in_atomic_block:
+        if self.cursor is None or self.key != key:
             self.cursor = _open_cursor(db)
             self.key = key
         return self.cursor
@@ -105,7 +107,8 @@ def _open_cursor(db: BaseDatabaseWrapper) -> CursorWrapper:
     text to parse and plan. These statements run thousands of times with the
     same text; bound on the server, psycopg prepares each one once it has run
     ``prepare_threshold`` times on the connection (``config/env.py``), and a
-    step on PostgreSQL got about 30 % faster (docs/benchmarks.md). The wrapper
+    step on PostgreSQL got about 30 % faster (docs/benchmarks.md). It is a
+    ``RawCursor``, which takes the statement as ``_numbered`` writes it. The wrapper
     is Django's, so query logging and execute wrappers still see the statements.
     """
     if db.vendor != "postgresql":
@@ -116,13 +119,13 @@ def _open_cursor(db: BaseDatabaseWrapper) -> CursorWrapper:
 
     db.ensure_connection()
     db.validate_thread_sharing()
-    raw: Any = psycopg.Cursor(db.connection)  # django-stubs call the driver's cursor a wrapper
+    raw: Any = psycopg.RawCursor(db.connection)  # django-stubs call the driver's cursor a wrapper
     return _LoggedCursor(raw, db) if db.queries_logged else db.make_cursor(raw)
 
 
 class _LoggedCursor(CursorDebugWrapper):
-    """Django's query-logging cursor, logging each statement as written (``%s`` where its
-    parameters go; they are logged beside it).
+    """Django's query-logging cursor, logging each statement as sent (``$1``, ``$2``... where
+    its parameters go; they are logged beside it).
 
     Django logs the text the driver last sent, and psycopg keeps none for a
     prepared statement, so the log, ``connection.queries`` and
@@ -134,12 +137,32 @@ class _LoggedCursor(CursorDebugWrapper):
             return CursorWrapper.execute(self, sql, params)
 
 
+def _execute(db: BaseDatabaseWrapper, sql: str, params: list[Any]) -> CursorWrapper:
+    """Run one of this module's statements (written with ``%s`` placeholders)."""
+    cursor = _cursors.get(db)
+    cursor.execute(_numbered(sql) if db.vendor == "postgresql" else sql, params)
+    return cursor
+
+
+@lru_cache(maxsize=1024)
+def _numbered(sql: str) -> str:
+    """``sql`` with PostgreSQL's own placeholders, ``$1``, ``$2``... for a ``RawCursor``.
+
+    psycopg turns ``%s`` into them on every call, with a regular expression over
+    the whole statement, and caches the result only for statements of at most
+    50 parameters; a step's statement has about 60, and converting it cost more
+    than its parameters' adaptation. None of this module's statements holds a
+    ``%`` of its own.
+    """
+    parts = sql.split("%s")
+    numbered = [f"{part}${index}" for index, part in enumerate(parts[:-1], start=1)]
+    return "".join(numbered) + parts[-1]
+
+
 def _load(model: type[M], where: str, key: Any) -> M | None:
     db = _db()
     sql, _, _ = _select(model, db.vendor, where)
-    cursor = _cursors.get(db)
-    cursor.execute(sql, [key])
-    found = cursor.fetchall()
+    found = _execute(db, sql, [key]).fetchall()
     return _loaded(model, where, found[0], db) if found else None
 
 
@@ -184,9 +207,7 @@ def lock_run_and_finish(
     params += _values(row, columns, db, add=False)
     params += _claim_key(row, token, db)
     params += sorted(RunStatus.terminal())
-    cursor = _cursors.get(db)
-    cursor.execute(_lock_and_finish_sql(db.vendor, columns), params)
-    found = cursor.fetchall()
+    found = _execute(db, _lock_and_finish_sql(db.vendor, columns), params).fetchall()
     if not found:
         raise WorkflowRun.DoesNotExist(f"no run {run_id}")
     *run, finished = found[0]
@@ -267,10 +288,10 @@ def _insert_sql(
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     quote = _db().ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
+    into = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     keys = [f for f in fields if isinstance(f, ForeignKey)]
-    return head, row, f" RETURNING {quote(model._meta.pk.column)}", _Columns(fields), keys
+    return into, row, f" RETURNING {quote(model._meta.pk.column)}", _Columns(fields), keys
 
 
 def insert(objs: Sequence[Model]) -> None:
@@ -282,15 +303,14 @@ def insert(objs: Sequence[Model]) -> None:
     if not objs:
         return
     db = _db()
-    head, row, tail, columns, _ = _insert_sql(type(objs[0]), db.vendor)
+    into, row, tail, columns, _ = _insert_sql(type(objs[0]), db.vendor)
     size = len(objs)
     if size * len(columns.fields) > SMALL_INSERT:
         size = max(1, db.ops.bulk_batch_size(columns.fields, objs))
     for start in range(0, len(objs), size):
         batch = objs[start : start + size]
         params = [value for obj in batch for value in _new_row_params(db, obj)]
-        cursor = _cursors.get(db)
-        cursor.execute(head + ", ".join([row] * len(batch)) + tail, params)
+        cursor = _execute(db, into + "VALUES " + ", ".join([row] * len(batch)) + tail, params)
         ids = [found[0] for found in cursor.fetchall()]
         for obj, pk in zip(batch, ids, strict=True):
             _stored(obj, pk, db)
@@ -335,22 +355,43 @@ _NEW_ROW_ID = "(SELECT id FROM started)"
 
 
 @cache
-def _event_sql(vendor: str, about_new_row: tuple[bool, ...]) -> str:
+def _event_sql(vendor: str, about_new_row: tuple[bool, ...], gate: str = "") -> str:
     """The events' INSERT; an event flagged in ``about_new_row`` takes its execution's id
-    from the ``started`` row inserted by the same statement instead of a parameter."""
+    from the ``started`` row inserted by the same statement instead of a parameter.
+
+    With a ``gate`` (a condition), the rows are inserted only if it holds. They are
+    then selected from ``VALUES`` rather than inserted from it, and there PostgreSQL
+    types a value by the others in its column, not by the column it fills, so each
+    one is cast to its column's type.
+    """
     quote = _db().ops.quote_name
     meta = RunEvent._meta
-    fields = [meta.get_field(name) for name in _EVENT_COLUMNS]
-    columns = ", ".join(quote(f.column) for f in fields if isinstance(f, Field))
-    values = ", ".join(_event_row(flag) for flag in about_new_row)
-    return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values} RETURNING {quote('id')}"
+    fields = [f for f in (meta.get_field(name) for name in _EVENT_COLUMNS) if isinstance(f, Field)]
+    columns = ", ".join(quote(f.column) for f in fields)
+    places = [_typed(f) if gate else "%s" for f in fields]
+    values = ", ".join(_event_row(flag, places) for flag in about_new_row)
+    into = f"INSERT INTO {quote(meta.db_table)} ({columns}) "
+    returning = f" RETURNING {quote('id')}"
+    if gate:
+        return f"{into}SELECT * FROM (VALUES {values}) AS new WHERE {gate}{returning}"
+    return f"{into}VALUES {values}{returning}"
 
 
-def _event_row(about_new_row: bool) -> str:
-    places = ["%s"] * len(_EVENT_COLUMNS)
+def _event_row(about_new_row: bool, places: list[str]) -> str:
     if about_new_row:
+        places = [*places]
         places[_EXECUTION_COLUMN] = _NEW_ROW_ID
     return "(" + ", ".join(places) + ")"
+
+
+def _typed(field: Field[Any, Any]) -> str:
+    """A placeholder cast to the column's type without its length (``varchar``, not
+    ``varchar(200)``): a cast to the length would cut a long value short, where
+    storing it in the column refuses it, as every other statement here does."""
+    kind = field.db_type(_db())
+    if kind is None:
+        raise TypeError(f"{field} has no column type")
+    return f"%s::{kind.split('(')[0]}"
 
 
 def insert_events(
@@ -362,11 +403,8 @@ def insert_events(
     size = _EVENTS_PER_STATEMENT
     for start in range(0, len(events), size):
         batch = events[start : start + size]
-        cursor = _cursors.get(db)
-        cursor.execute(
-            _event_sql(db.vendor, (False,) * len(batch)),
-            _event_params(db, run, actor_id, created_at, batch),
-        )
+        sql = _event_sql(db.vendor, (False,) * len(batch))
+        cursor = _execute(db, sql, _event_params(db, run, actor_id, created_at, batch))
         ids = [found[0] for found in cursor.fetchall()]
         for event, pk in zip(batch, ids, strict=True):
             event.id = pk
@@ -399,51 +437,112 @@ def _event_params(
     return params
 
 
-def write_transition(
-    run: WorkflowRun,
-    names: tuple[str, ...],
-    actor_id: int | None,
-    created_at: datetime,
-    events: Sequence[NewEvent],
-    new_rows: Sequence[StepExecution] = (),
-) -> None:
+RunVersion = tuple[str, str]  # a run row's version on PostgreSQL: its xmin and ctid, as text
+
+
+@dataclass(slots=True)
+class RunWrite:
+    """What a transition writes: the run's columns ``names``, its new events, and the
+    rows it starts. ``version`` is set once written, on PostgreSQL, when known."""
+
+    run: WorkflowRun
+    names: tuple[str, ...]
+    actor_id: int | None
+    created_at: datetime
+    events: Sequence[NewEvent]
+    new_rows: Sequence[StepExecution] = ()
+    version: RunVersion | None = None
+
+    def fits_one_statement(self) -> bool:
+        """Whether PostgreSQL can take it as one statement: at most one new row (the next
+        step of a chain), and as many events as one statement has parameters for."""
+        return (
+            bool(self.events)
+            and len(self.events) <= _EVENTS_PER_STATEMENT
+            and (len(self.new_rows) <= 1)
+        )
+
+
+def write_transition(write: RunWrite) -> None:
     """``insert(new_rows)``, ``insert_events`` and ``save_run``, with the run's
     ``last_event_id`` the last event's.
 
     On PostgreSQL the run row, the events and a transition's one new row (the
     next step of a chain) go in one statement, as data-modifying ``WITH``
-    clauses: a step pays one round trip for what took three. SQLite has no
-    such ``WITH``, and a transition that starts several rows, or has more
-    events than one statement takes, runs the statements one by one.
+    clauses: a step pays one round trip for what took three. That statement also
+    returns the run row's new version. SQLite has no such ``WITH``, and a
+    transition that starts several rows, or has more events than one statement
+    takes, runs the statements one by one.
     """
     db = _db()
-    if (
-        not events
-        or db.vendor != "postgresql"
-        or len(events) > _EVENTS_PER_STATEMENT
-        or len(new_rows) > 1
-    ):
-        insert(new_rows)
-        if events:
-            insert_events(run, actor_id, created_at, events)
-            run.last_event_id = _last_id(events)
-        save_run(run, names)
+    if db.vendor != "postgresql" or not write.fits_one_statement():
+        insert(write.new_rows)
+        if write.events:
+            insert_events(write.run, write.actor_id, write.created_at, write.events)
+            write.run.last_event_id = _last_id(write.events)
+        save_run(write.run, write.names)
         return
-    new_row = new_rows[0] if new_rows else None
-    about_new_row = tuple(new_row is not None and e.execution is new_row for e in events)
-    sql, columns = _transition_sql(db.vendor, new_row is not None, about_new_row, names)
+    new_row = write.new_rows[0] if write.new_rows else None
+    sql, columns = _transition_sql(db.vendor, new_row is not None, _about(write), write.names)
     params = [] if new_row is None else _new_row_params(db, new_row)
-    params += _event_params(db, run, actor_id, created_at, events, new_row)
+    params += _transition_params(db, write, columns)
+    _take_written(write, _execute(db, sql, params).fetchall(), db)
+
+
+def write_step(
+    row: StepExecution, token: uuid.UUID, names: list[str], version: RunVersion, write: RunWrite
+) -> bool:
+    """``finish_claimed(row, token, names)`` and ``write_transition(write)`` as one
+    statement, which writes nothing unless the run's row is still ``version`` and the
+    claim still ``token``. True if it wrote; PostgreSQL only.
+
+    It locks the run's row before it touches the execution's, as every
+    transition does. A version names one row version for good: within a
+    transaction each update makes a new one at a new ``ctid``, and another
+    transaction's has another ``xmin``. So an unchanged version means that no
+    transition of the run committed since, or ran earlier in this transaction.
+    """
+    db = _db()
+    new_row = write.new_rows[0] if write.new_rows else None
+    finish = _fields(StepExecution, tuple(names))
+    sql, columns = _step_sql(db.vendor, finish, new_row is not None, _about(write), write.names)
+    params = [WorkflowRun._meta.pk.get_db_prep_value(write.run.pk, db), *version]
+    params += _values(row, finish, db, add=False)
+    params += _claim_key(row, token, db)
+    if new_row is not None:
+        params += _new_row_params(db, new_row)
+    params += _transition_params(db, write, columns)
+    found = _execute(db, sql, params).fetchall()
+    if not found:
+        return False
+    _take_written(write, found, db)
+    return True
+
+
+def _about(write: RunWrite) -> tuple[bool, ...]:
+    """Which events are about the write's new row (they take its id in the statement)."""
+    new_row = write.new_rows[0] if write.new_rows else None
+    return tuple(new_row is not None and event.execution is new_row for event in write.events)
+
+
+def _transition_params(db: BaseDatabaseWrapper, write: RunWrite, columns: _Columns) -> list[Any]:
+    """The parameters of the events and the run row, in ``_events_and_run_sql``'s order."""
+    new_row = write.new_rows[0] if write.new_rows else None
+    run = write.run
+    params = _event_params(db, run, write.actor_id, write.created_at, write.events, new_row)
     params += _values(run, columns, db, add=False)
     params.append(WorkflowRun._meta.pk.get_db_prep_value(run.pk, db))
-    cursor = _cursors.get(db)
-    cursor.execute(sql, params)
-    found = cursor.fetchall()
-    for event, (pk, _) in zip(events, found, strict=True):
+    return params
+
+
+def _take_written(write: RunWrite, found: list[Any], db: BaseDatabaseWrapper) -> None:
+    """Set the ids a joined statement returned (``_events_and_run_sql``), and the version."""
+    for event, (pk, *_) in zip(write.events, found, strict=True):
         event.id = pk
-    if new_row is not None:
-        _stored(new_row, found[0][1], db)
-    run.last_event_id = _last_id(events)
+    if write.new_rows:
+        _stored(write.new_rows[0], found[0][1], db)
+    write.run.last_event_id = _last_id(write.events)
+    write.version = (found[0][2], found[0][3])
 
 
 def _new_row_params(db: BaseDatabaseWrapper, obj: Model) -> list[Any]:
@@ -470,22 +569,70 @@ def _last_id(events: Sequence[NewEvent]) -> int:
 def _transition_sql(
     vendor: str, inserts_row: bool, about_new_row: tuple[bool, ...], names: tuple[str, ...]
 ) -> tuple[str, _Columns]:
-    """The statement, and the run columns it sets from parameters (all of ``names`` but
-    ``last_event_id``, which it takes from the inserted events). It returns each
-    event's id, in order, beside the new row's id."""
+    """The statement of ``write_transition``, and the run columns it sets from parameters."""
+    started = ""
+    if inserts_row:
+        into, row, tail, _, _ = _insert_sql(StepExecution, vendor)
+        started = f"started AS ({into}VALUES {row}{tail}), "
+    tail, columns = _events_and_run_sql(vendor, inserts_row, about_new_row, names, gate="")
+    return f"WITH {started}{tail}", columns
+
+
+@cache
+def _step_sql(
+    vendor: str,
+    finish: _Columns,
+    inserts_row: bool,
+    about_new_row: tuple[bool, ...],
+    names: tuple[str, ...],
+) -> tuple[str, _Columns]:
+    """The statement of ``write_step``: the run's row if it is still the version, the
+    claimed row's completion if the claim holds, then ``_transition_sql``'s writes if it
+    was completed. Every write after the lock reads the one before it, so they happen
+    in that order."""
+    quote = _db().ops.quote_name
+    unchanged = (
+        f"SELECT 1 FROM {quote(_RUN_TABLE)} WHERE {quote('id')} = %s "
+        "AND xmin = %s::xid AND ctid = %s::tid FOR UPDATE"
+    )
+    finished = _update_sql(vendor, _EXECUTION_TABLE, finish, _CLAIMED)
+    gate = "EXISTS (SELECT FROM finished)"
+    started = ""
+    if inserts_row:
+        into, _, tail, columns, _ = _insert_sql(StepExecution, vendor)
+        typed = ", ".join(_typed(field) for field in columns.fields)
+        started = f"started AS ({into}SELECT {typed} WHERE {gate}{tail}), "
+    rest, run_columns = _events_and_run_sql(vendor, inserts_row, about_new_row, names, gate=gate)
+    sql = (
+        f"WITH unchanged AS ({unchanged}), "
+        f"finished AS ({finished} AND EXISTS (SELECT FROM unchanged) RETURNING 1), "
+        f"{started}{rest}"
+    )
+    return sql, run_columns
+
+
+def _events_and_run_sql(
+    vendor: str,
+    inserts_row: bool,
+    about_new_row: tuple[bool, ...],
+    names: tuple[str, ...],
+    gate: str,
+) -> tuple[str, _Columns]:
+    """The clauses that end a joined statement: the events (``appended``), the run row
+    (``saved``, its ``last_event_id`` the largest new event's), and the SELECT of each
+    event's id, in order, beside the new row's id and the run row's new version. Also
+    the run columns it sets from parameters: all of ``names`` but ``last_event_id``."""
     quote = _db().ops.quote_name
     columns = _fields(WorkflowRun, tuple(name for name in names if name != "last_event_id"))
     last = quote(WorkflowRun._meta.get_field("last_event_id").column)
-    started = ""
-    if inserts_row:
-        head, row, tail, _, _ = _insert_sql(StepExecution, vendor)
-        started = f"started AS ({head}{row}{tail}), "
+    condition = f" AND {gate}" if gate else ""
     sql = (
-        f"WITH {started}appended AS ({_event_sql(vendor, about_new_row)}), "
+        f"appended AS ({_event_sql(vendor, about_new_row, gate)}), "
         f"saved AS (UPDATE {quote(_RUN_TABLE)} SET {_assignments(columns)}, "
-        f"{last} = (SELECT max({quote('id')}) FROM appended) WHERE {quote('id')} = %s) "
-        f"SELECT {quote('id')}, {_NEW_ROW_ID if inserts_row else 'NULL'} AS new_row_id "
-        f"FROM appended ORDER BY appended.{quote('id')}"
+        f"{last} = (SELECT max({quote('id')}) FROM appended) WHERE {quote('id')} = %s{condition} "
+        "RETURNING xmin::text AS xmin, ctid::text AS ctid) "
+        f"SELECT appended.{quote('id')}, {_NEW_ROW_ID if inserts_row else 'NULL'} AS new_row_id, "
+        f"saved.xmin, saved.ctid FROM appended, saved ORDER BY appended.{quote('id')}"
     )
     return sql, columns
 
@@ -579,8 +726,7 @@ def _update(
     where: tuple[str, ...],
     key: list[Any],
 ) -> int:
-    cursor = _cursors.get(db)
-    cursor.execute(_update_sql(db.vendor, table, columns, where), [*changes, *key])
+    cursor = _execute(db, _update_sql(db.vendor, table, columns, where), [*changes, *key])
     return int(cursor.rowcount)
 
 

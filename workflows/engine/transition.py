@@ -499,6 +499,16 @@ class Transition:
         ``status_may_change=False`` is for transitions that only append an event
         (progress, a review note): they skip the query that derives the status.
         """
+        write = self.prepare_close(status_may_change=status_may_change)
+        rows.write_transition(write)
+        return self.written(write)
+
+    def prepare_close(self, *, status_may_change: bool = True) -> rows.RunWrite:
+        """Settle the run's status and take what ``close`` writes, without writing it.
+
+        Separate from the write for a worker's one-statement commit
+        (:mod:`workflows.engine.optimistic`), which writes it with the step's completion.
+        """
         previous = self.run.status
         status = self.derive_status() if status_may_change else previous
         if status != previous and not self.run.is_terminal:
@@ -512,11 +522,16 @@ class Transition:
         self.events_written_at = timezone.now()
         actor_id = self.actor.pk if self.actor is not None else None
         new_rows, self._unsaved = self._unsaved, []
-        rows.write_transition(
+        return rows.RunWrite(
             self.run, self._run_fields(), actor_id, self.events_written_at, self.events, new_rows
         )
-        for row in new_rows:
+
+    def written(self, write: rows.RunWrite) -> Claim | None:
+        """After ``write`` was sent: enqueue ready work and tell observers once it commits."""
+        for row in write.new_rows:
             self.remember(row)
+        if self.claimed is not None:
+            self.claimed.run_version = write.version
         queue.enqueue_after_commit([row.pk for row in self.ready])
         from workflows.engine import notify
 

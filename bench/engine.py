@@ -44,6 +44,7 @@ def run(*, quick: bool) -> Report:
         {"database": database, "broker": broker, "workers": WORKERS, "quick": quick},
     )
     _costs(report, runs=2 if quick else 3)
+    _commit_floor(report, count=100 if quick else 500)
     cluster = ClusterProcess(workers=WORKERS, env=dict(os.environ), cwd=str(settings.BASE_DIR))
     try:
         _warm_up()
@@ -147,6 +148,17 @@ def _costs(report: Report, *, runs: int) -> None:
             "time not included)",
         )
     )
+
+
+def _commit_floor(report: Report, *, count: int) -> None:
+    """The machine's durable commit and Python speed during this sitting, beside the figures
+    that stand on them: both change between sittings on a shared machine."""
+    times = engine_costs.durable_commits(count)
+    note = "one single-row UPDATE outside a transaction on the scratch database, as configured"
+    report.add(Figure("durable_commit_ms_median", median(times), "ms", note=note))
+    report.add(Figure("durable_commit_ms_p95", percentile(times, 95), "ms"))
+    reference = engine_costs.cpu_reference_ns()
+    report.add(Figure("cpu_reference_ns", reference, "ns", note='timeit "sum(range(50))"'))
 
 
 def _growth(report: Report, *, runs: int) -> None:

@@ -44,8 +44,12 @@ def test_bench_engine_prints_a_table_and_writes_the_figures(tmp_path: Path) -> N
         "throughput_steps_per_s",
         "queries_per_step",
         "round_trips_per_step",
+        "durable_commit_ms_median",
+        "durable_commit_ms_p95",
+        "cpu_reference_ns",
     }
     assert set(figures["fanout_overhead_ms"]) == {"3", "20"}
+    assert 0 < figures["durable_commit_ms_median"] <= figures["durable_commit_ms_p95"]
     assert figures["throughput_steps_per_s"] > 0
     assert figures["round_trips_per_step"] > figures["queries_per_step"] > 0
 

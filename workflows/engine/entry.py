@@ -2,7 +2,9 @@
 
 Each opens one transaction, locks the run and reads the row
 (:func:`locked_execution`), then makes its change through a
-:class:`~workflows.engine.transition.Transition`. A run whose workflow this
+:class:`~workflows.engine.transition.Transition`. A worker's successful step
+is first tried as one statement that takes the lock itself
+(:mod:`workflows.engine.optimistic`). A run whose workflow this
 process does not define (a rolling deploy) waits here instead of failing.
 """
 

@@ -117,8 +117,8 @@ def durable_commits(count: int) -> list[float]:
     each outside a transaction, on the scratch database as configured.
 
     It is the floor a step's commit stands on, and the one figure that says
-    how fast this machine's disk was during a sitting: the same commit of the
-    engine measured 1.4 ms per step in one sitting and 3.1 ms in another.
+    how fast this machine's disk was during a sitting: the same statements of
+    the engine measured 1.4 ms per step in one sitting and 3.1 ms in another.
     """
     with connection.cursor() as cursor:
         cursor.execute(

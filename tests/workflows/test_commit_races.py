@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
@@ -64,11 +65,11 @@ def _claimed_step(name: str, path: str) -> tuple[WorkflowRun, Claim, str]:
 
 
 @contextmanager
-def _commit_waiting_on_the_run_lock(run: WorkflowRun, claimed: Claim) -> Iterator[list[object]]:
+def _commit_waiting_on_the_run_lock(run: WorkflowRun, claimed: Claim) -> Iterator[list[Any]]:
     """Hold the run lock, start the worker's commit in a thread, and yield once it waits.
     The lock is released when the block ends; the list then holds the commit's result
     and the first words of each statement it ran."""
-    results: list[object] = []
+    results: list[Any] = []
 
     def commit() -> None:
         try:
@@ -119,7 +120,7 @@ def test_a_result_that_waited_while_the_run_was_canceled_is_dropped(path: str) -
     done = run.steps_completed if path == "locked" else 1
     with _commit_waiting_on_the_run_lock(run, claimed) as results:
         api.cancel_run(run.pk, reason="stop")
-    assert results[0] is None and results[1][0] == _first_statement(path)  # type: ignore[index]
+    assert results[0] is None and results[1][0] == _first_statement(path)
     row = StepExecution.objects.get(pk=claimed.execution.pk)
     assert row.status == ExecutionStatus.CANCELED and row.output is None
     assert _completed_events(run, row.path_key) == 0
@@ -136,7 +137,7 @@ def test_a_result_that_waited_while_its_lease_expired_is_discarded(path: str) ->
             lease_expires_at=timezone.now() - timedelta(seconds=1)
         )
         assert entry.expire_lease(pk)
-    assert results[0] is None and results[1][0] == _first_statement(path)  # type: ignore[index]
+    assert results[0] is None and results[1][0] == _first_statement(path)
     row = StepExecution.objects.get(pk=pk)
     assert row.status == ExecutionStatus.PENDING and row.output is None
     assert _completed_events(run, row.path_key) == 0

@@ -53,44 +53,43 @@ def commit(
     if version is None or claimed.execution.kind not in FUNCTION_KINDS or claimed.run.is_terminal:
         return False, None
     kept = _Kept(claimed)
+    written = False
     try:
-        with _no_statements():
-            transition, write = _worked_out(claimed, succeeded, continue_inline=continue_inline)
-    except Exception:  # the locked path does it again, and raises what it raises there
-        kept.restore()
+        worked = _worked_out(claimed, succeeded, continue_inline=continue_inline)
+        if worked is not None and worked[1].fits_one_statement():
+            written = rows.write_step(
+                claimed.execution, claimed.token, SUCCEEDED_FIELDS, version, worked[1]
+            )
+    finally:
+        if not written:
+            kept.restore()
+    if not written or worked is None:
         return False, None
-    if not write.fits_one_statement():
-        kept.restore()
-        return False, None
-    try:
-        written = rows.write_step(
-            claimed.execution, claimed.token, SUCCEEDED_FIELDS, version, write
-        )
-    except BaseException:
-        kept.restore()
-        raise
-    if not written:
-        kept.restore()
-        return False, None
+    transition, write = worked
     return True, transition.written(write)
 
 
 def _worked_out(
     claimed: Claim, succeeded: Completed, *, continue_inline: bool
-) -> tuple[WorkerTransition, rows.RunWrite]:
+) -> tuple[WorkerTransition, rows.RunWrite] | None:
     """The step's transition from the claim's objects, as ``entry._commit`` works it out
-    under the lock, with the row's completion not yet written."""
-    row = claimed.execution
-    now = timezone.now()
-    mark_succeeded(row, succeeded.value, now)
-    transition = WorkerTransition(claimed.run, now=now)  # the row's finished_at
-    transition.remember(row)
-    if claimed.parent is not None:
-        transition.remember(claimed.parent)
-    transition.succeeded(row, succeeded)
-    if continue_inline:
-        transition.claim_next_inline()
-    return transition, transition.prepare_close()
+    under the lock, with the row's completion not yet written; None if it needed a
+    statement of its own (or failed: the locked path does it again, and raises there)."""
+    try:
+        with _no_statements():
+            row = claimed.execution
+            now = timezone.now()
+            mark_succeeded(row, succeeded.value, now)
+            transition = WorkerTransition(claimed.run, now=now)  # the row's finished_at
+            transition.remember(row)
+            if claimed.parent is not None:
+                transition.remember(claimed.parent)
+            transition.succeeded(row, succeeded)
+            if continue_inline:
+                transition.claim_next_inline()
+            return transition, transition.prepare_close()
+    except Exception:
+        return None
 
 
 @contextmanager

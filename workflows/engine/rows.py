@@ -456,11 +456,7 @@ class RunWrite:
     def fits_one_statement(self) -> bool:
         """Whether PostgreSQL can take it as one statement: at most one new row (the next
         step of a chain), and as many events as one statement has parameters for."""
-        return (
-            bool(self.events)
-            and len(self.events) <= _EVENTS_PER_STATEMENT
-            and (len(self.new_rows) <= 1)
-        )
+        return 0 < len(self.events) <= _EVENTS_PER_STATEMENT and len(self.new_rows) <= 1
 
 
 def write_transition(write: RunWrite) -> None:

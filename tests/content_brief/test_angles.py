@@ -54,6 +54,33 @@ def test_each_angle_cites_its_evidence_and_the_title_loses_the_site_name() -> No
     assert "worm bin, bokashi" in proposal.angles[1].rationale
 
 
+def test_a_quoted_reader_ends_the_rationale_with_one_mark_and_the_title_with_none() -> None:
+    found = research(["compost smells"], [], ["The advice online is really confusing."])
+    angle = angles.propose(PAGE, found).angles[1]
+    assert angle.title == "Solve what readers struggle with: The advice online is really confusing"
+    assert angle.rationale == (
+        "Readers in discussions struggle with this, e.g. "
+        "\u201cThe advice online is really confusing.\u201d"
+    )
+
+
+def test_a_question_is_asked_about_and_an_unfinished_quote_gets_its_full_stop() -> None:
+    asked = Research(
+        keywords=KeywordAnalysis(keywords=[keyword("compost smells")], heading_coverage=0.5),
+        search=SearchResearch(query="q"),
+        community=CommunityResearch(
+            query="q", insights=CommunityInsights(questions=["Why does my bin smell?"])
+        ),
+    )
+    assert (
+        angles.propose(PAGE, asked)
+        .angles[1]
+        .rationale.endswith("ask about this, e.g. \u201cWhy does my bin smell?\u201d")
+    )
+    found = research(["compost smells"], [], ["flies everywhere"])
+    assert angles.propose(PAGE, found).angles[1].rationale.endswith("\u201cflies everywhere\u201d.")
+
+
 def test_angles_without_gaps_or_discussions_leave_only_the_guide() -> None:
     proposal = angles.propose(PAGE, research(["compost smells"], [], []))
     assert len(proposal.angles) == 1

@@ -45,12 +45,12 @@ def propose(outline: PageOutline, research: Research) -> AngleProposal:
     questions = research.community.insights.questions
     if pains or questions:
         evidence = (pains or questions)[0]
+        said = "struggle with" if pains else "ask about"
         angles.append(
             AngleOption(
-                title=f"Solve what readers struggle with: {_clip(evidence, 70)}",
+                title=f"Solve what readers struggle with: {_clip(evidence, 70).rstrip('.')}",
                 target_keyword=lead,
-                rationale="Readers in discussions ask about this, e.g. "
-                f"\u201c{_clip(evidence)}\u201d.",
+                rationale=f"Readers in discussions {said} this, e.g. {_quoted(_clip(evidence))}",
             )
         )
     return AngleProposal(
@@ -143,3 +143,10 @@ def _coverage(research: Research) -> str:
 
 def _clip(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def _quoted(text: str) -> str:
+    """A quotation that ends the sentence: its own closing mark stands in for the full stop,
+    so a reader's "It smells." never reads “It smells.”."""
+    ended = text.endswith((".", "?", "!", "\u2026"))
+    return f"\u201c{text}\u201d" + ("" if ended else ".")

@@ -49,6 +49,26 @@ def test_builds_the_brief_from_the_research(draft: BriefDraft, demo_request: Bri
     assert 800 <= draft.word_count_target <= 3000
 
 
+def test_the_audience_ends_each_sentence_with_one_mark(
+    writer: BriefWriter, demo_request: BriefRequest
+) -> None:
+    community = demo_request.community.model_copy(update={"questions": ["Is it finished?"]})
+    request = demo_request.model_copy(
+        update={"community": community, "angle": "Fix the smell first."}
+    )
+    audience = writer.write_brief(request).audience
+    assert audience.endswith(
+        'typically asking things like "Is it finished?" '
+        "Angle chosen by the reviewer: Fix the smell first."
+    )
+    plain = demo_request.model_copy(
+        update={"community": community.model_copy(update={"questions": []}), "angle": "Bins"}
+    )
+    assert writer.write_brief(plain).audience.endswith(
+        '"composting at home". Angle chosen by the reviewer: Bins.'
+    )
+
+
 def test_is_deterministic_and_streams_its_markdown(
     writer: BriefWriter, demo_request: BriefRequest, draft: BriefDraft
 ) -> None:

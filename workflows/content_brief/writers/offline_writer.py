@@ -91,7 +91,14 @@ def _audience(request: BriefRequest, say: Wording) -> str:
     questions = request.community.questions
     if questions:
         who += say.typically_asking.format(question=questions[0])
-    return f"{who}. {say.angle_chosen.format(angle=request.angle)}"
+    return f"{_sentence(who)} {_sentence(say.angle_chosen.format(angle=request.angle))}"
+
+
+def _sentence(text: str) -> str:
+    """``text`` with a full stop, unless it already ends as a sentence: a question a reader
+    asked, or an angle that ends with its own mark, keeps that mark alone."""
+    ended = text.rstrip("\"\u201c\u201d\u00bb '").endswith((".", "?", "!", "\u2026"))
+    return text if ended else f"{text}."
 
 
 def _existing_sections(request: BriefRequest) -> list[OutlineSection]:

@@ -128,7 +128,13 @@ def test_reviewers_and_an_editor_take_a_brief_from_start_to_download(
     screenshot(rita, "journey-06-stale-approval-refused")
     assert api.get_run(run.pk).status == RunStatus.SUSPENDED
 
-    # 5. Rita asks for changes; the next round starts from the edited text.
+    # 5. Rita asks for changes, first without saying which: refused (400) in place, the page
+    # whole (daphne runs with DEBUG on here, as the demo does); then the next round starts
+    # from the edited text.
+    rita.get_by_role("button", name="Request changes").click()
+    expect(rita.locator(".review-item")).to_contain_text("Say what should change (feedback)")
+    expect(rita.get_by_role("navigation", name="Main")).to_be_visible()
+    expect(rita.locator("link[rel=stylesheet]")).to_have_count(1)
     rita.get_by_label("Feedback").fill("add a section on worm bins")
     rita.get_by_role("button", name="Request changes").click()
     expect(rita.locator(".round-badge")).to_have_text("Round 2")

@@ -131,6 +131,18 @@ def test_query_counts_do_not_grow_with_the_run(reviewer: User, review_flow) -> N
     assert queries("/") == dashboard_small
 
 
+def test_with_debug_on_a_refusal_is_still_swapped_in_place(
+    reviewer: User, review_flow, settings
+) -> None:
+    """django-htmx's debug script would replace the whole page with any 4xx answer, so a
+    form error in the demo (DEBUG on) showed a bare, unstyled form."""
+    settings.DEBUG = True
+    run = run_workflow(review_flow, {"n": 1})
+    html = signed_in(reviewer).get(f"/runs/{run.pk}/").content.decode()
+    assert "django_htmx/htmx-2.min.js" in html
+    assert "django-htmx.js" not in html
+
+
 def test_vendored_htmx_and_the_ws_extension_are_static_files() -> None:
     for name in ("django_htmx/htmx-2.min.js", "django_htmx/ext/hx-ws-2.min.js", "review/app.css"):
         assert finders.find(name), name

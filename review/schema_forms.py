@@ -172,9 +172,6 @@ def resume_data(form: forms.Form, schema: type[BaseModel]) -> dict[str, Any]:
 
 
 def message_of(raw: str) -> str:
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if raw.startswith(prefix):
-            raw = raw[len(prefix) :]
     return raw[:1].upper() + raw[1:]
 
 

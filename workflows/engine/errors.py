@@ -36,7 +36,10 @@ class SchemaMismatch(WorkflowError):
     code = "schema_mismatch"
 
     def __init__(self, what: str, errors: list[dict[str, str]]) -> None:
-        listed = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        listed = "; ".join(
+            e["message"] if e["field"] == "(root)" else f"{e['field']}: {e['message']}"
+            for e in errors
+        )
         super().__init__(f"{what} is invalid: {listed}", errors=errors)
         self.errors = errors
 

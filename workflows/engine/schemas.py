@@ -83,12 +83,22 @@ def schema_name(schema: Any) -> str:
     return getattr(schema, "__name__", None) or repr(schema)
 
 
+VALIDATOR_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
 def field_errors(exc: ValidationError) -> list[dict[str, str]]:
-    """Pydantic's errors as ``[{"field": "a.b", "message": "..."}]`` for people and APIs."""
+    """Pydantic's errors as ``[{"field": "a.b", "message": "..."}]`` for people and APIs.
+
+    A validator's own message is given in its author's words: Pydantic's
+    "Value error, " before it says nothing to the person who has to fix the data.
+    """
     errors = []
     for error in exc.errors(include_url=False):
         location = ".".join(str(part) for part in error.get("loc", ())) or "(root)"
-        errors.append({"field": location, "message": error.get("msg", "invalid")})
+        message = error.get("msg", "invalid")
+        for prefix in VALIDATOR_PREFIXES:
+            message = message.removeprefix(prefix)
+        errors.append({"field": location, "message": message})
     return errors
 
 

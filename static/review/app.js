@@ -62,6 +62,15 @@
     }
   });
 
+  // A refused form comes back with its errors: the first field to fix takes the focus, which
+  // the swap would otherwise drop on <body>.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    if (!xhr || xhr.status < 400 || !event.target.querySelector) { return; }
+    var invalid = event.target.querySelector("[aria-invalid=true]");
+    if (invalid) { invalid.focus(); }
+  });
+
   // 4xx answers are swapped in place (htmx-config in base.html); say what was refused.
   document.addEventListener("handoff:error", function (event) {
     var announcer = document.getElementById("announcer");

@@ -133,6 +133,7 @@ def test_reviewers_and_an_editor_take_a_brief_from_start_to_download(
     # from the edited text.
     rita.get_by_role("button", name="Request changes").click()
     expect(rita.locator(".review-item")).to_contain_text("Say what should change (feedback)")
+    expect(rita.get_by_label("Feedback")).to_be_focused()
     expect(rita.get_by_role("navigation", name="Main")).to_be_visible()
     expect(rita.locator("link[rel=stylesheet]")).to_have_count(1)
     rita.get_by_label("Feedback").fill("add a section on worm bins")

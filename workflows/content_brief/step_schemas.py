@@ -166,13 +166,13 @@ class ReviewDecision(BaseModel):
         default="",
         title="Feedback",
         max_length=LONG_TEXT,
-        description="What to change (request_changes).",
+        description="What to change: needed when you request changes.",
     )
     reason: str = Field(
         default="",
         title="Reason",
         max_length=LONG_TEXT,
-        description="Why the brief is rejected (reject).",
+        description="Why the brief is rejected: needed when you reject it.",
     )
     edited_draft: BriefDraft | None = Field(
         default=None, description="The draft as people edited it, approved as it stands."

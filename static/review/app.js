@@ -12,10 +12,13 @@
     if (text) { text.textContent = STATES[state] || state; }
   }
 
-  // Pages without a live connection do not claim one.
+  // Pages without a live connection do not claim one. A page that comes back with a refused
+  // form (a start without JavaScript's help) puts the focus on the first field to fix.
   document.addEventListener("DOMContentLoaded", function () {
     var indicator = document.getElementById("live-indicator");
     if (indicator && !document.querySelector("[ws-connect]")) { indicator.hidden = true; }
+    var invalid = document.querySelector("form [aria-invalid=true]");
+    if (invalid) { invalid.focus(); }
   });
   document.addEventListener("htmx:wsOpen", function () { setState("open"); });
   document.addEventListener("htmx:wsClose", function () { setState("closed"); });

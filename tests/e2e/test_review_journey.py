@@ -89,6 +89,7 @@ def test_reviewers_and_an_editor_take_a_brief_from_start_to_download(
     rita.get_by_label("URL").fill("not a web address")
     rita.get_by_role("button", name="Start").click()
     expect(rita.locator(".field.has-error")).to_contain_text("http")
+    expect(rita.get_by_label("URL")).to_be_focused()
     screenshot(rita, "journey-01-start-refused")
     rita.get_by_label("URL").fill(site.url + ARTICLE)
     rita.get_by_label("Topic").fill("home composting")

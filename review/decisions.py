@@ -205,6 +205,8 @@ def save_draft(
     _require(actor, roles.EDIT_DRAFT, "edit drafts")
     run = _visible_run(actor, run_id)
     text = clean_text(text, field="text", max_chars=draft_max_chars())
+    if not text.strip():
+        raise InvalidInput("the draft", [{"field": "text", "message": "must not be empty"}])
     if isinstance(base_revision, bool) or not isinstance(base_revision, int):
         raise RevisionRequired(
             "say which revision your edit started from (base_revision, a whole number)"

@@ -96,6 +96,12 @@ def test_browser_line_endings_are_read_as_plain_newlines() -> None:
     assert decision.edited_markdown == "# Brief\n\n- a\n- b"
 
 
+@pytest.mark.parametrize("text", ["", " \r\n\t"])
+def test_a_blank_edited_text_is_refused(text: str) -> None:
+    message = refusal(ReviewDecision, {"decision": "approve", "edited_markdown": text})
+    assert "must not be empty" in message
+
+
 def test_decisions_still_need_their_explanation() -> None:
     assert "say what should change" in refusal(ReviewDecision, {"decision": "request_changes"})
     assert "say why the brief is rejected" in refusal(ReviewDecision, {"decision": "reject"})

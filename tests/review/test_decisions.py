@@ -154,7 +154,13 @@ def test_editing_needs_the_edit_permission(reviewer: User, draft: WaitingDraft) 
 
 @pytest.mark.parametrize(
     ("text", "error"),
-    [("a\x00b", InvalidInput), ("bad \ud800", InvalidInput), (12, InvalidInput)],
+    [
+        ("a\x00b", InvalidInput),
+        ("bad \ud800", InvalidInput),
+        (12, InvalidInput),
+        ("", InvalidInput),
+        (" \n\t\n", InvalidInput),
+    ],
 )
 def test_draft_text_that_cannot_be_stored_is_refused(
     editor: User, draft: WaitingDraft, text: object, error: type

@@ -118,6 +118,12 @@ def test_reviewers_and_an_editor_take_a_brief_from_start_to_download(
     draft.fill(draft.input_value() + "\n" + EDITOR_LINE + "\n")
     expect(eddie.locator(".preview")).to_contain_text(EDITOR_LINE)
     screenshot(eddie, "journey-05-editing")
+    eddie.set_viewport_size({"width": 400, "height": 1000})
+    text_box, preview_box = draft.bounding_box(), eddie.locator(".preview").bounding_box()
+    assert text_box is not None and preview_box is not None
+    assert preview_box["y"] >= text_box["y"] + text_box["height"], "not stacked at phone width"
+    screenshot(eddie, "journey-05-editing-phone")
+    eddie.set_viewport_size({"width": 1280, "height": 1000})
     eddie.get_by_role("button", name="Save").click()
     expect(eddie.get_by_role("status").filter(has_text="Saved revision 1")).to_be_visible()
     expect(rita.locator(".draft .markdown")).to_contain_text(EDITOR_LINE)

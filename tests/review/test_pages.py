@@ -143,8 +143,16 @@ def test_with_debug_on_a_refusal_is_still_swapped_in_place(
     assert "django-htmx.js" not in html
 
 
+def test_every_page_has_an_icon_and_the_browser_s_own_request_finds_it(reviewer: User) -> None:
+    html = signed_in(reviewer).get("/").content.decode()
+    assert '<link rel="icon" href="/static/review/favicon.svg"' in html
+    asked = Client().get("/favicon.ico")
+    assert (asked.status_code, asked["Location"]) == (301, "/static/review/favicon.svg")
+
+
 def test_vendored_htmx_and_the_ws_extension_are_static_files() -> None:
-    for name in ("django_htmx/htmx-2.min.js", "django_htmx/ext/hx-ws-2.min.js", "review/app.css"):
+    files = ("django_htmx/htmx-2.min.js", "django_htmx/ext/hx-ws-2.min.js", "review/app.css")
+    for name in (*files, "review/favicon.svg"):
         assert finders.find(name), name
 
 

@@ -108,13 +108,13 @@ def compute(workflow_id: str = "", days: int | None = 30) -> Insights:
             question = questions[key]
             question.closed = True
             changes.append((at, -1))
+            result.decisions += 1  # a program's answer too: the timings count it
             waited = (at - question.asked).total_seconds()
             waits_step[step].append(waited)
             waits_who[actor or "(a program)"].append(waited)
         elif kind == "review.draft_edited":
             edited.add(key)
         elif kind == "review.decided" and key in questions:
-            result.decisions += 1
             _count_outcome(questions[key], data, outcomes, result)
         elif kind.startswith("run."):
             for question in questions.values():

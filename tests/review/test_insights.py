@@ -72,6 +72,19 @@ def test_time_to_decision_per_step_and_reviewer(history: str) -> None:
     assert figures.decisions == 3
 
 
+def test_an_answer_from_a_program_counts_as_a_decision_like_the_timings_do(
+    history: str, reviewer: User
+) -> None:
+    from workflows.engine import api
+
+    run = api.start_run(history, {"topic": "c"})
+    drain()
+    api.resume_run(run.pk, {"decision": "approve"}, suspension_id=open_question(run).pk)
+    figures = insights.compute(history, days=7)
+    assert figures.decisions == 4
+    assert {who.label: who.count for who in figures.by_reviewer} == {"rita": 3, "(a program)": 1}
+
+
 def test_outcomes_per_round_and_rounds_until_approval(history: str) -> None:
     figures = insights.compute(history, days=7)
     first, second = figures.rounds

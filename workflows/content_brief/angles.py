@@ -11,6 +11,7 @@ from workflows.content_brief.records import PageOutline
 from workflows.content_brief.research.language import language_name
 from workflows.content_brief.step_schemas import AngleOption, AngleProposal, Research
 from workflows.content_brief.text import (
+    as_sentence,
     is_stopword,
     normalise_words,
     phrase_chunks,
@@ -50,7 +51,9 @@ def propose(outline: PageOutline, research: Research) -> AngleProposal:
             AngleOption(
                 title=f"Solve what readers struggle with: {_clip(evidence, 70).rstrip('.')}",
                 target_keyword=lead,
-                rationale=f"Readers in discussions {said} this, e.g. {_quoted(_clip(evidence))}",
+                rationale=as_sentence(
+                    f"Readers in discussions {said} this, e.g. \u201c{_clip(evidence)}\u201d"
+                ),
             )
         )
     return AngleProposal(
@@ -143,10 +146,3 @@ def _coverage(research: Research) -> str:
 
 def _clip(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
-
-
-def _quoted(text: str) -> str:
-    """A quotation that ends the sentence: its own closing mark stands in for the full stop,
-    so a reader's "It smells." never reads “It smells.”."""
-    ended = text.endswith((".", "?", "!", "\u2026"))
-    return f"\u201c{text}\u201d" + ("" if ended else ".")

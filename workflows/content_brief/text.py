@@ -25,6 +25,7 @@ from functools import cache
 __all__ = [
     "DEFAULT_LANGUAGE",
     "YAKE_LANGUAGES",
+    "as_sentence",
     "is_stopword",
     "normalise_words",
     "phrase_chunks",
@@ -133,3 +134,13 @@ def phrase_in(phrase: str, words: list[str]) -> bool:
 def word_count(text: str) -> int:
     """Words as a reader counts them: "don't" and "well-known" are one each."""
     return len(_WORD.findall(text))
+
+
+_CLOSING_QUOTES = "\"\u201c\u201d\u00bb '"  # English, German („…“), Spanish and French (« … »)
+
+
+def as_sentence(text: str) -> str:
+    """``text`` with a full stop, unless it already ends as a sentence: a quoted question or
+    a quotation that ends with its own mark keeps that mark alone, never `?".` or `.”.`."""
+    ended = text.rstrip(_CLOSING_QUOTES).endswith((".", "?", "!", "\u2026"))
+    return text if ended else f"{text}."

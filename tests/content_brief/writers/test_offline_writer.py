@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from workflows.content_brief.records import BriefDraft, BriefRequest, CommunityInsights
+from workflows.content_brief.text import as_sentence
 from workflows.content_brief.writers.llm import BriefWriter
 from workflows.content_brief.writers.markdown import render_markdown
 from workflows.content_brief.writers.offline_writer import (
@@ -67,6 +68,21 @@ def test_the_audience_ends_each_sentence_with_one_mark(
     assert writer.write_brief(plain).audience.endswith(
         '"composting at home". Angle chosen by the reviewer: Bins.'
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence"),
+    [
+        ('asking "Is it done?"', 'asking "Is it done?"'),
+        ("mit Fragen wie \u201eIst er fertig?\u201c", "mit Fragen wie \u201eIst er fertig?\u201c"),
+        ("comme \u00ab Est-ce fini ? \u00bb", "comme \u00ab Est-ce fini ? \u00bb"),
+        ("\u00abQu\u00e9 es\u2026\u00bb", "\u00abQu\u00e9 es\u2026\u00bb"),
+        ('searching for "compost"', 'searching for "compost".'),
+        ("Bins", "Bins."),
+    ],
+)
+def test_a_sentence_ends_with_one_mark_in_every_language_s_quotes(text: str, sentence: str) -> None:
+    assert as_sentence(text) == sentence
 
 
 def test_is_deterministic_and_streams_its_markdown(

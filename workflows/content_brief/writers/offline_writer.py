@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from workflows.content_brief.records import BriefDraft, BriefRequest, OutlineSection
-from workflows.content_brief.text import normalise_words, phrase_in
+from workflows.content_brief.text import as_sentence, normalise_words, phrase_in
 from workflows.content_brief.writers.brief_text import BriefText
 from workflows.content_brief.writers.markdown import render_markdown
 from workflows.content_brief.writers.wording import ENGLISH, WORDINGS, Wording, wording
@@ -91,14 +91,7 @@ def _audience(request: BriefRequest, say: Wording) -> str:
     questions = request.community.questions
     if questions:
         who += say.typically_asking.format(question=questions[0])
-    return f"{_sentence(who)} {_sentence(say.angle_chosen.format(angle=request.angle))}"
-
-
-def _sentence(text: str) -> str:
-    """``text`` with a full stop, unless it already ends as a sentence: a question a reader
-    asked, or an angle that ends with its own mark, keeps that mark alone."""
-    ended = text.rstrip("\"\u201c\u201d\u00bb '").endswith((".", "?", "!", "\u2026"))
-    return text if ended else f"{text}."
+    return f"{as_sentence(who)} {as_sentence(say.angle_chosen.format(angle=request.angle))}"
 
 
 def _existing_sections(request: BriefRequest) -> list[OutlineSection]:

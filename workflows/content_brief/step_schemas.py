@@ -186,13 +186,18 @@ class ReviewDecision(BaseModel):
 
     @field_validator("edited_markdown")
     @classmethod
+    def _not_blank(cls, value: str | None) -> str | None:
+        """Approved, a blank text would be a brief with nothing in it."""
+        if value is not None and not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("edited_markdown")
+    @classmethod
     def _unix_newlines(cls, value: str | None) -> str | None:
-        """Browsers submit textareas with CRLF; without this an untouched text looks edited.
-        A blank text is refused: approved, it would be a brief with nothing in it."""
+        """Browsers submit textareas with CRLF; without this an untouched text looks edited."""
         if value is None:
             return None
-        if not value.strip():
-            raise ValueError("must not be empty")
         return value.replace("\r\n", "\n").replace("\r", "\n")
 
     @model_validator(mode="after")

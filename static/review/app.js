@@ -12,13 +12,19 @@
     if (text) { text.textContent = STATES[state] || state; }
   }
 
-  // Pages without a live connection do not claim one. A page that comes back with a refused
-  // form (a start without JavaScript's help) puts the focus on the first field to fix.
+  // A form that comes back refused puts the focus on the first field to fix; otherwise a
+  // swap drops it on <body> and a keyboard user starts again from the top.
+  function focusFirstInvalid(root) {
+    var invalid = root.querySelector && root.querySelector("[aria-invalid=true]");
+    if (invalid) { invalid.focus(); }
+  }
+
+  // Pages without a live connection do not claim one. A whole page can come back refused
+  // too (the start form).
   document.addEventListener("DOMContentLoaded", function () {
     var indicator = document.getElementById("live-indicator");
     if (indicator && !document.querySelector("[ws-connect]")) { indicator.hidden = true; }
-    var invalid = document.querySelector("form [aria-invalid=true]");
-    if (invalid) { invalid.focus(); }
+    focusFirstInvalid(document);
   });
   document.addEventListener("htmx:wsOpen", function () { setState("open"); });
   document.addEventListener("htmx:wsClose", function () { setState("closed"); });
@@ -65,13 +71,9 @@
     }
   });
 
-  // A refused form comes back with its errors: the first field to fix takes the focus, which
-  // the swap would otherwise drop on <body>.
   document.addEventListener("htmx:afterSettle", function (event) {
     var xhr = event.detail && event.detail.xhr;
-    if (!xhr || xhr.status < 400 || !event.target.querySelector) { return; }
-    var invalid = event.target.querySelector("[aria-invalid=true]");
-    if (invalid) { invalid.focus(); }
+    if (xhr && xhr.status >= 400) { focusFirstInvalid(event.target); }
   });
 
   // 4xx answers are swapped in place (htmx-config in base.html); say what was refused.
